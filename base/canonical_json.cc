@@ -1,0 +1,113 @@
+#include "base/canonical_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace glassbox::base {
+namespace {
+
+// UTF-8 to UTF-16 code units, so keys sort as RFC 8785 requires (astral characters sort by
+// their surrogates, which differs from UTF-8 byte order).
+std::u16string Utf16Units(const std::string& s) {
+  std::u16string out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    uint32_t cp = c;
+    size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (len > 1) cp = c & (0xFF >> (len + 1));
+    for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+void Write(const nlohmann::json& v, std::string& out);
+
+void WriteObject(const nlohmann::json& v, std::string& out) {
+  std::vector<std::pair<std::u16string, const std::string*>> keys;
+  keys.reserve(v.size());
+  for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16Units(it.key()), &it.key());
+  std::sort(keys.begin(), keys.end());
+  out.push_back('{');
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i) out.push_back(',');
+    out += nlohmann::json(*keys[i].second).dump();
+    out.push_back(':');
+    Write(v.at(*keys[i].second), out);
+  }
+  out.push_back('}');
+}
+
+void Write(const nlohmann::json& v, std::string& out) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::object:
+      WriteObject(v, out);
+      return;
+    case nlohmann::json::value_t::array:
+      out.push_back('[');
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (i) out.push_back(',');
+        Write(v[i], out);
+      }
+      out.push_back(']');
+      return;
+    case nlohmann::json::value_t::number_float:
+      out += EcmaNumber(v.get<double>());
+      return;
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      // Integers travel as IEEE doubles in I-JSON; format them the same way.
+      out += EcmaNumber(v.get<double>());
+      return;
+    default:
+      out += v.dump();  // strings, booleans, null: nlohmann's escapes match RFC 8785's
+  }
+}
+
+}  // namespace
+
+std::string EcmaNumber(double value) {
+  if (value == 0) return "0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);  // shortest round-trip digits: d[.ddd]e±XX
+  bool negative = sci[0] == '-';
+  if (negative) sci.erase(0, 1);
+  size_t e = sci.find('e');
+  int exponent = std::atoi(sci.c_str() + e + 1);
+  std::string digits = sci.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  int k = static_cast<int>(digits.size());
+  int n = exponent + 1;  // position of the decimal point relative to the digits
+  std::string out = negative ? "-" : "";
+  if (k <= n && n <= 21) {
+    out += digits + std::string(n - k, '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, n) + "." + digits.substr(n);
+  } else if (-6 < n && n <= 0) {
+    out += "0." + std::string(-n, '0') + digits;
+  } else {
+    out += digits.substr(0, 1);
+    if (k > 1) out += "." + digits.substr(1);
+    out += (n - 1 >= 0 ? "e+" : "e-") + std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+std::string CanonicalJson(const nlohmann::json& value) {
+  std::string out;
+  Write(value, out);
+  return out;
+}
+
+}  // namespace glassbox::base

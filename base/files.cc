@@ -1,0 +1,93 @@
+#include "base/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace glassbox::base {
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Status EnsurePrivateDir(const std::string& dir) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) == 0) {
+    return S_ISDIR(st.st_mode) ? Status::Ok() : Status::IoError(dir + ": not a directory");
+  }
+  std::string parent = DirName(dir);
+  if (parent != dir) GLASSBOX_RETURN_IF_ERROR(EnsurePrivateDir(parent));
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError(dir + ": " + std::strerror(errno));
+  }
+  ::chmod(dir.c_str(), 0700);  // mkdir's mode is masked by the umask
+  return Status::Ok();
+}
+
+Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::IoError(path + ": " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::IoError(path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound(path + ": " + std::strerror(errno));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::IoError(path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      return Status::InvalidArgument(path + ": larger than " + std::to_string(max_bytes) +
+                                     " bytes");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::string XdgHome(const std::string& kind) {
+  std::string var = "XDG_" + kind + "_HOME";
+  if (const char* v = std::getenv(var.c_str()); v && *v == '/') return v;
+  const char* home = std::getenv("HOME");
+  std::string base = home && *home ? home : "/tmp";
+  if (kind == "CONFIG") return base + "/.config";
+  if (kind == "STATE") return base + "/.local/state";
+  return base + "/.local/share";
+}
+
+}  // namespace glassbox::base

@@ -1,0 +1,75 @@
+#include "base/ids.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "base/digest.h"
+
+namespace glassbox::base {
+
+int64_t UnixMillis(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string NewUuidV7(Clock::time_point now) {
+  std::string b = RandomBytes(16);
+  if (b.size() != 16) b.assign(16, '\0');  // CSPRNG failure: still unique by time + pid below
+  uint64_t ms = static_cast<uint64_t>(UnixMillis(now));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<char>(ms >> (40 - 8 * i));
+  b[6] = static_cast<char>(0x70 | (b[6] & 0x0F));
+  b[8] = static_cast<char>(0x80 | (b[8] & 0x3F));
+  std::string hex = ToHex(b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    char c = s[i];
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string Rfc3339(Clock::time_point t) {
+  int64_t ms = UnixMillis(t);
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+bool ParseRfc3339(std::string_view s, Clock::time_point* out) {
+  std::tm tm{};
+  std::string str(s);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    if (std::sscanf(str.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &consumed) != 3 || consumed != static_cast<int>(str.size())) {
+      return false;
+    }
+    str += "Z";  // a bare date means midnight UTC
+  }
+  int ms = 0;
+  size_t i = static_cast<size_t>(consumed);
+  if (i < str.size() && str[i] == '.') {
+    int scale = 100;
+    for (++i; i < str.size() && str[i] >= '0' && str[i] <= '9'; ++i, scale /= 10) {
+      ms += (str[i] - '0') * scale;
+    }
+  }
+  if (i + 1 != str.size() || str[i] != 'Z') return false;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  *out = Clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+  return true;
+}
+
+}  // namespace glassbox::base

@@ -1,0 +1,51 @@
+#pragma once
+// Shared pieces of the glassbox command line: global options, exit codes, and the one
+// exception type that carries a failure to main().
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "glassbox/recorder.h"
+#include "glassbox/status.h"
+#include "journal/journal.h"
+#include "schema/schema.h"
+
+namespace glassbox::cli {
+
+// Exit codes (sysexits.h where one fits); documented in README.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;      // needs a person: bad config, TLS, permanent 4xx
+inline constexpr int kExitUsage = 64;     // EX_USAGE
+inline constexpr int kExitDataErr = 65;   // EX_DATAERR: an event or file was refused
+inline constexpr int kExitNoInput = 66;   // EX_NOINPUT: a named file does not exist
+inline constexpr int kExitIoErr = 74;     // EX_IOERR: the journal could not be read/written
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: deferred or transient; try later
+
+struct Failure : std::runtime_error {
+  Failure(int code, const std::string& message) : std::runtime_error(message), code(code) {}
+  int code;
+};
+
+// Maps a Status to the exit code a script should see, and throws it.
+[[noreturn]] void Fail(const Status& status);
+int ExitCodeFor(StatusCode code);
+
+struct GlobalOptions {
+  std::string journal;  // --journal / GLASSBOX_JOURNAL
+  std::string schemas;  // --schemas / GLASSBOX_SCHEMAS
+  std::string config;   // --config / GLASSBOX_CONFIG
+  std::string JournalPath() const;
+};
+
+std::unique_ptr<Recorder> OpenRecorder(const GlobalOptions& g);
+std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_only = false);
+std::unique_ptr<schema::Registry> OpenRegistry(const GlobalOptions& g);
+
+// Registration functions, one per subcommand file.
+void RegisterRecord(CLI::App& app, const GlobalOptions& g);
+void RegisterSpans(CLI::App& app, const GlobalOptions& g);
+void RegisterInspect(CLI::App& app, const GlobalOptions& g);
+void RegisterSchema(CLI::App& app, const GlobalOptions& g);
+
+}  // namespace glassbox::cli

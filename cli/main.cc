@@ -1,0 +1,36 @@
+// The glassbox command: registers every subcommand, parses, and maps failures to one stderr
+// line and a documented exit code.
+#include <iostream>
+
+#include "cli/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace glassbox::cli;
+  CLI::App app{"glassbox: an offline telemetry recorder that shows exactly what it sends"};
+  app.set_version_flag("--version", std::string("glassbox ") + glassbox::Version());
+  app.require_subcommand(1);
+  GlobalOptions g;
+  app.add_option("--journal", g.journal, "Journal file (default $GLASSBOX_JOURNAL or "
+                                          "$XDG_DATA_HOME/glassbox/journal.db)");
+  app.add_option("--schemas", g.schemas, "Folder of schemas (Iglu layout or *.json)")
+      ->envname("GLASSBOX_SCHEMAS");
+  app.add_option("--config", g.config, "Config file (default $XDG_CONFIG_HOME/glassbox/config.toml)")
+      ->envname("GLASSBOX_CONFIG");
+  RegisterRecord(app, g);
+  RegisterSpans(app, g);
+  RegisterInspect(app, g);
+  RegisterSchema(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  } catch (const Failure& f) {
+    std::cerr << "glassbox: " << f.what() << "\n";
+    return f.code;
+  } catch (const std::exception& e) {
+    std::cerr << "glassbox: internal error: " << e.what() << "\n";
+    return kExitError;
+  }
+  return kExitOk;
+}

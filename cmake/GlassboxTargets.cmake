@@ -1,0 +1,14 @@
+# Per-target defaults: warnings, and the sanitizer set chosen by GLASSBOX_SANITIZE.
+function(glassbox_defaults target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(GLASSBOX_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(GLASSBOX_SANITIZE)
+  string(REPLACE ";" "," _gb_san "${GLASSBOX_SANITIZE}")
+  add_compile_options(-fsanitize=${_gb_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_gb_san})
+endif()

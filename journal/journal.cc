@@ -1,0 +1,158 @@
+#include "journal/journal.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/digest.h"
+#include "base/files.h"
+#include "journal/block_codec.h"
+#include "journal/journal_internal.h"
+#include "journal/sqlite_util.h"
+
+namespace glassbox::journal {
+namespace {
+using detail::ResetGuard;
+using detail::Stmt;
+using detail::Transaction;
+
+// Refuses what a hostile neighbour could plant: a symlink, or a file another user can write.
+Status CheckExistingFile(const std::string& path) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) return Status::Ok();  // created below
+  if (S_ISLNK(st.st_mode)) return Status::IoError(path + ": is a symlink; refusing to follow it");
+  if (!S_ISREG(st.st_mode)) return Status::IoError(path + ": not a regular file");
+  if (st.st_uid != ::geteuid()) return Status::IoError(path + ": owned by another user");
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    return Status::IoError(path + ": writable by group or others; fix with chmod 600");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* StateName(EventState s) {
+  switch (s) {
+    case EventState::kPending:
+      return "pending";
+    case EventState::kSent:
+      return "sent";
+    case EventState::kExported:
+      return "exported";
+    case EventState::kLocal:
+      return "local";
+  }
+  return "?";
+}
+
+std::optional<EventState> ParseState(std::string_view name) {
+  for (auto s : {EventState::kPending, EventState::kSent, EventState::kExported,
+                 EventState::kLocal}) {
+    if (name == StateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::string DefaultJournalPath() { return base::XdgHome("DATA") + "/glassbox/journal.db"; }
+
+Journal::~Journal() {
+  impl_.reset();  // statements before the connection
+  sqlite3_close_v2(db_);
+}
+
+Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
+  std::unique_ptr<Journal> j(new Journal());
+  j->path_ = options.path.empty() ? DefaultJournalPath() : options.path;
+  j->options_ = options;
+  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(base::EnsurePrivateDir(base::DirName(j->path_)));
+  GLASSBOX_RETURN_IF_ERROR(CheckExistingFile(j->path_));
+  int flags = (options.read_only ? SQLITE_OPEN_READONLY
+                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+  // SQLite creates the -wal and -shm files with the main file's mode, so a 0600 umask while
+  // the main file is created is enough for all three.
+  mode_t old_mask = ::umask(077);
+  int rc = sqlite3_open_v2(j->path_.c_str(), &j->db_, flags, nullptr);
+  ::umask(old_mask);
+  if (rc != SQLITE_OK) return detail::SqlError(j->db_, rc, j->path_);
+  if (!options.read_only) ::chmod(j->path_.c_str(), 0600);
+  sqlite3_busy_timeout(j->db_, options.busy_timeout_ms);
+  GLASSBOX_RETURN_IF_ERROR(detail::Configure(j->db_, options));
+  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(j->db_));
+  j->impl_ = std::make_unique<Impl>(j->db_, options);
+  GLASSBOX_RETURN_IF_ERROR(j->impl_->Prepare());
+  auto id = j->GetMeta("install_id");
+  if (!id.ok()) return id.status();
+  j->install_id_ = id.value();
+  return j;
+}
+
+int64_t Journal::FileBytes() const {
+  int64_t total = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    struct stat st{};
+    if (::stat((path_ + suffix).c_str(), &st) == 0) total += st.st_size;
+  }
+  return total;
+}
+
+int64_t Journal::UsedBytes() const {
+  int64_t pages = 0, free_pages = 0, page_size = 0;
+  Stmt s;
+  for (auto [sql, out] : {std::pair{"PRAGMA page_count", &pages},
+                          std::pair{"PRAGMA freelist_count", &free_pages},
+                          std::pair{"PRAGMA page_size", &page_size}}) {
+    Status st;
+    if (s.Prepare(db_, sql).ok() && s.Step(&st)) *out = s.Int(0);
+  }
+  return (pages - free_pages) * page_size;
+}
+
+Status Journal::Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs) {
+  return impl_->Append(events, seqs);
+}
+
+Status Journal::Scan(const ScanOptions& options,
+                     const std::function<bool(const StoredEvent&)>& visit) const {
+  return impl_->Scan(options, visit);
+}
+
+Status Journal::SetStates(const std::vector<int64_t>& seqs, EventState state,
+                          const LedgerEntry* ledger) {
+  return impl_->SetStates(seqs, state, ledger);
+}
+
+Status Journal::DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted) {
+  return impl_->DeleteInState(state, ledger, deleted);
+}
+
+Status Journal::DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_view counter,
+                              int64_t* dropped) {
+  *dropped = 0;
+  for (;;) {
+    bool over = max_bytes > 0 && UsedBytes() > max_bytes;
+    int64_t n = 0;
+    GLASSBOX_RETURN_IF_ERROR(impl_->DropOldestBlock(over ? INT64_MAX : before_ms, counter, &n));
+    if (n == 0) return Status::Ok();
+    *dropped += n;
+  }
+}
+
+Status Journal::Seal() { return impl_->SealAll(); }
+
+Status Journal::IntegrityCheck(std::string* report) const {
+  Stmt s;
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "PRAGMA integrity_check"));
+  Status st;
+  report->clear();
+  while (s.Step(&st)) {
+    if (!report->empty()) *report += "; ";
+    *report += s.Text(0);
+  }
+  GLASSBOX_RETURN_IF_ERROR(st);
+  return *report == "ok" ? Status::Ok() : Status::Corruption("integrity_check: " + *report);
+}
+
+}  // namespace glassbox::journal

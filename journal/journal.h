@@ -1,0 +1,146 @@
+#pragma once
+// The local journal: one SQLite database (WAL) holding anonymized events as NDJSON lines,
+// sealed into zstd-compressed blocks, plus per-event state, open spans, the ledger and
+// counters. The layout is specified in journal/FORMAT.md.
+//
+// Thread safety: a Journal is used by one thread at a time; several processes (and several
+// Journal objects) may share one file.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glassbox/status.h"
+
+namespace glassbox::journal {
+
+enum class EventState : uint8_t { kPending = 0, kSent = 1, kExported = 2, kLocal = 3 };
+const char* StateName(EventState s);
+std::optional<EventState> ParseState(std::string_view name);
+
+enum class Sync { kNormal, kFull };
+
+struct Options {
+  std::string path;
+  Sync sync = Sync::kNormal;  // kNormal survives kill -9; kFull also survives power loss
+  int busy_timeout_ms = 30000;
+  bool read_only = false;
+  int seal_events = 1024;      // tail rows that trigger sealing into a block
+  int64_t seal_bytes = 1 << 20;
+  int compression_level = 9;
+};
+
+struct SpanChange {
+  enum class Kind { kNone, kOpen, kClose } kind = Kind::kNone;
+  std::string_view span_id;
+};
+
+struct NewEvent {
+  std::string_view line;  // one NDJSON event, no newline
+  EventState state = EventState::kPending;
+  int64_t recorded_at_ms = 0;
+  SpanChange span;
+};
+
+struct StoredEvent {
+  int64_t seq;
+  EventState state;
+  std::string_view line;  // valid only during the callback
+};
+
+struct ScanOptions {
+  std::optional<EventState> state;  // only events in this state
+  int64_t after_seq = 0;            // only seq > after_seq
+};
+
+struct LedgerEntry {
+  int64_t id = 0;
+  std::string at;           // RFC 3339
+  std::string kind;         // upload | export | import | delete | retention
+  std::string destination;  // endpoint, file, or reason
+  int64_t events = 0;
+  int64_t bytes = 0;
+  std::string sha256;  // of the body, when there is one
+  std::string result;  // "ok", "http 503", ...
+};
+
+struct OpenSpan {
+  std::string span_id;
+  int64_t started_at_ms;
+  std::string line;  // the started event
+};
+
+struct StateCounts {
+  int64_t pending = 0, sent = 0, exported = 0, local = 0;
+  int64_t total() const { return pending + sent + exported + local; }
+};
+
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> Open(const Options& options);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Appends events in one transaction; each survives kill -9 once this returns OK.
+  // `span` (optional) registers an open span or, with an empty line, closes it, atomically.
+  // `span` (when set) opens a span with this event as its `started` line, or closes it.
+  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs = nullptr);
+
+  // Streams events in journal order from one consistent snapshot. Return false to stop.
+  Status Scan(const ScanOptions& options,
+              const std::function<bool(const StoredEvent&)>& visit) const;
+
+  // Moves events to `state` and appends `ledger` (if any) in one transaction.
+  Status SetStates(const std::vector<int64_t>& seqs, EventState state,
+                   const LedgerEntry* ledger);
+  // Deletes events in `state`; counts them in counter `counter` and appends `ledger`.
+  Status DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted);
+  // Deletes whole blocks, oldest first, whose events are all older than `before_ms`, then
+  // more while the journal's used bytes exceed `max_bytes` (0 = no limit). Dropped events are
+  // added to counter `counter`.
+  Status DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_view counter,
+                       int64_t* dropped);
+  // Bytes in use by the database (pages not on the free list) plus the WAL.
+  int64_t UsedBytes() const;
+
+  Status AppendLedger(const LedgerEntry& entry);
+  Status ListLedger(const std::function<bool(const LedgerEntry&)>& visit) const;
+
+  Result<OpenSpan> FindSpan(std::string_view span_id) const;
+  Status ListSpans(const std::function<bool(const OpenSpan&)>& visit) const;
+
+  Result<StateCounts> CountStates() const;
+  Result<std::string> GetMeta(std::string_view key) const;  // NotFound when absent
+  Status SetMeta(std::string_view key, std::string_view value);
+  Status AddCounter(std::string_view name, int64_t delta);
+  Result<int64_t> Counter(std::string_view name) const;
+
+  std::string install_id() const { return install_id_; }
+  const std::string& path() const { return path_; }
+  // Bytes of the database file and its WAL.
+  int64_t FileBytes() const;
+  // Seals the tail into blocks now (normally done as the tail fills).
+  Status Seal();
+  Status IntegrityCheck(std::string* report) const;
+  sqlite3* db() const { return db_; }  // for journal/ internals and tests
+
+  class Impl;
+
+ private:
+  Journal() = default;
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  std::string install_id_;
+  Options options_;
+};
+
+std::string DefaultJournalPath();
+
+}  // namespace glassbox::journal

@@ -1,0 +1,52 @@
+#pragma once
+// Internals of journal/: the SQL layout and the statement-holding implementation.
+#include <string_view>
+
+#include "journal/journal.h"
+#include "journal/sqlite_util.h"
+
+namespace glassbox::journal {
+namespace detail {
+
+inline constexpr int kFormatVersion = 1;
+// Largest decompressed block accepted on read (a sealed block holds at most seal_bytes plus
+// one line, and lines are bounded by the recorder's event limit).
+inline constexpr size_t kMaxBlockBytes = 64u << 20;
+
+Status Configure(sqlite3* db, const Options& options);
+Status Migrate(sqlite3* db);
+
+}  // namespace detail
+
+class Journal::Impl {
+ public:
+  Impl(sqlite3* db, const Options& options) : db_(db), options_(options) {}
+  Status Prepare();
+  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs);
+  Status Scan(const ScanOptions& options,
+              const std::function<bool(const StoredEvent&)>& visit) const;
+  Status SetStates(const std::vector<int64_t>& seqs, EventState state, const LedgerEntry* ledger);
+  Status DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted);
+  Status DropOldestBlock(int64_t before_ms, std::string_view counter, int64_t* dropped);
+  Status SealAll();
+  Status InsertLedger(const LedgerEntry& e);
+  Status AddCounter(std::string_view name, int64_t delta);
+
+ private:
+  Status InsertOne(const NewEvent& e, int64_t* seq);
+  Status ApplySpan(const NewEvent& e);
+  Status MaybeSeal(int64_t last_seq);
+  Status SealOnce(bool force, bool* sealed);
+  Status ScanBlocks(const ScanOptions& options,
+                    const std::function<bool(const StoredEvent&)>& visit, bool* stop) const;
+  Status ScanTail(const ScanOptions& options,
+                  const std::function<bool(const StoredEvent&)>& visit) const;
+  Status SetBlockStates(const std::vector<int64_t>& seqs, EventState state);
+  Status RewriteBlock(int64_t id, EventState drop_state, int64_t* deleted);
+
+  sqlite3* db_;
+  Options options_;
+  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_;
+};
+
+}  // namespace glassbox::journal

@@ -1,0 +1,98 @@
+#include <string>
+
+#include "base/digest.h"
+#include "base/ids.h"
+#include "journal/journal_internal.h"
+
+namespace glassbox::journal::detail {
+namespace {
+
+// Format 1. See journal/FORMAT.md for what each table holds and why.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE tail(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  state INTEGER NOT NULL,
+  recorded_ms INTEGER NOT NULL,
+  line BLOB NOT NULL);
+CREATE TABLE blocks(
+  id INTEGER PRIMARY KEY,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  min_ms INTEGER NOT NULL,
+  max_ms INTEGER NOT NULL,
+  raw_bytes INTEGER NOT NULL,
+  seqs BLOB NOT NULL,
+  states BLOB NOT NULL,
+  body BLOB NOT NULL);
+CREATE INDEX blocks_last_seq ON blocks(last_seq);
+CREATE TABLE spans(
+  span_id TEXT PRIMARY KEY,
+  started_ms INTEGER NOT NULL,
+  line BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE ledger(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  events INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  result TEXT NOT NULL);
+CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+Result<int> CurrentVersion(sqlite3* db) {
+  Stmt s;
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "PRAGMA user_version"));
+  Status st;
+  int v = s.Step(&st) ? static_cast<int>(s.Int(0)) : 0;
+  GLASSBOX_RETURN_IF_ERROR(st);
+  return v;
+}
+
+Status CreateV1(sqlite3* db) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, kSchemaV1));
+  Stmt s;
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "INSERT INTO meta(key, value) VALUES (?, ?)"));
+  std::string key_bytes = base::RandomBytes(32);
+  if (key_bytes.size() != 32) return Status::IoError("no randomness for the install secret");
+  for (auto [k, v] : {std::pair<std::string, std::string>{"install_id", base::NewUuidV7()},
+                      {"created_at", base::Rfc3339(base::Clock::now())},
+                      {"hmac_key", base::ToHex(key_bytes)}}) {
+    s.Bind(1, k);
+    s.Bind(2, v);
+    GLASSBOX_RETURN_IF_ERROR(s.Exec());
+    s.Reset();
+  }
+  return Exec(db, "PRAGMA user_version = 1");
+}
+
+}  // namespace
+
+Status Configure(sqlite3* db, const Options& options) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, options.read_only ? "PRAGMA query_only = 1"
+                                                      : "PRAGMA journal_mode = WAL"));
+  return Exec(db, options.sync == Sync::kFull ? "PRAGMA synchronous = FULL"
+                                              : "PRAGMA synchronous = NORMAL");
+}
+
+Status Migrate(sqlite3* db) {
+  auto version = CurrentVersion(db);
+  if (!version.ok()) return version.status();
+  if (version.value() == kFormatVersion) return Status::Ok();
+  if (version.value() > kFormatVersion) {
+    return Status::IoError("journal format " + std::to_string(version.value()) +
+                           " is newer than this glassbox understands (" +
+                           std::to_string(kFormatVersion) + ")");
+  }
+  Transaction txn(db);
+  GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+  version = CurrentVersion(db);  // another process may have migrated meanwhile
+  if (!version.ok()) return version.status();
+  if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(CreateV1(db));
+  return txn.Commit();
+}
+
+}  // namespace glassbox::journal::detail

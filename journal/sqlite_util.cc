@@ -1,0 +1,76 @@
+#include "journal/sqlite_util.h"
+
+namespace glassbox::journal::detail {
+
+Status SqlError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xFF;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::Busy(msg);
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::Corruption(msg);
+  return Status::IoError(msg);
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Status Stmt::Prepare(sqlite3* db, std::string_view sql) {
+  db_ = db;
+  sqlite3_finalize(stmt_);
+  stmt_ = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : SqlError(db, rc, "prepare");
+}
+
+bool Stmt::Step(Status* status) {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) *status = SqlError(db_, rc, "step");
+  return false;
+}
+
+Status Stmt::Exec() {
+  Status status;
+  while (Step(&status)) {
+  }
+  return status;
+}
+
+std::string_view Stmt::Text(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+           : std::string_view();
+}
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  return rc == SQLITE_OK ? Status::Ok() : SqlError(db, rc, "exec");
+}
+
+Transaction::~Transaction() {
+  if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status Transaction::Begin(bool write) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db_, write ? "BEGIN IMMEDIATE" : "BEGIN"));
+  open_ = true;
+  return Status::Ok();
+}
+
+Status Transaction::Commit() {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  open_ = false;
+  return Status::Ok();
+}
+
+}  // namespace glassbox::journal::detail

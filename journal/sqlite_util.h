@@ -1,0 +1,76 @@
+#pragma once
+// RAII over the SQLite C API, private to journal/.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "glassbox/status.h"
+
+namespace glassbox::journal::detail {
+
+Status SqlError(sqlite3* db, int rc, std::string_view what);
+
+// A prepared statement that is reset (bindings cleared) whenever a Reset guard leaves scope.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  ~Stmt() { sqlite3_finalize(stmt_); }
+
+  Status Prepare(sqlite3* db, std::string_view sql);
+  sqlite3_stmt* get() const { return stmt_; }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  // SQLITE_ROW -> true, SQLITE_DONE -> false; anything else is an error in *status.
+  bool Step(Status* status);
+  Status Exec();  // steps to completion
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string_view Text(int col) const;
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement on every path out of a scope.
+class ResetGuard {
+ public:
+  explicit ResetGuard(Stmt& s) : s_(s) {}
+  ~ResetGuard() { s_.Reset(); }
+  ResetGuard(const ResetGuard&) = delete;
+  ResetGuard& operator=(const ResetGuard&) = delete;
+
+ private:
+  Stmt& s_;
+};
+
+Status Exec(sqlite3* db, const char* sql);
+
+// BEGIN (IMMEDIATE for writers) ... COMMIT, rolled back unless Commit() succeeded.
+class Transaction {
+ public:
+  Transaction(sqlite3* db) : db_(db) {}  // NOLINT
+  ~Transaction();
+  Status Begin(bool write);
+  Status Commit();
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
+}  // namespace glassbox::journal::detail

@@ -1,0 +1,20 @@
+#pragma once
+// Limits on event input, checked before anything is parsed into memory.
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "glassbox/status.h"
+
+namespace glassbox::recorder {
+
+inline constexpr size_t kMaxInputBytes = 1 << 20;  // one event's input JSON
+inline constexpr int kMaxDepth = 32;
+inline constexpr size_t kMaxFields = 10000;        // object members + array elements
+
+// Parses `text` into `out`, refusing: bytes over kMaxInputBytes, invalid JSON or UTF-8,
+// nesting deeper than kMaxDepth, more than kMaxFields values, duplicate keys, non-finite or
+// out-of-range numbers, and a top level that is not an object. `what` prefixes messages.
+Status ParseInput(std::string_view text, std::string_view what, nlohmann::json* out);
+
+}  // namespace glassbox::recorder

@@ -1,0 +1,210 @@
+#include "glassbox/recorder.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+#include "base/ids.h"
+#include "journal/consent.h"
+#include "journal/journal.h"
+#include "recorder/anonymizer.h"
+#include "recorder/context.h"
+#include "recorder/event.h"
+#include "recorder/input_guard.h"
+#include "recorder/scrubber.h"
+#include "schema/schema.h"
+
+namespace glassbox {
+
+const char* Version() noexcept { return GLASSBOX_VERSION; }
+
+class Recorder::Impl {
+ public:
+  std::unique_ptr<schema::Registry> registry;
+  std::unique_ptr<journal::Journal> journal;
+  std::string context_json;
+  std::string install_id;
+  recorder::AnonymizeOptions anonymize;
+  journal::Consent consent = journal::Consent::kOn;
+  std::mutex mu;  // serializes journal access
+  std::atomic<uint64_t> recorded{0}, refused{0}, dropped{0}, skipped{0};
+
+  Result<std::string> Write(std::string_view schema_name, std::string_view data_json,
+                            const char* phase, std::string span_id);
+  Result<std::string> Complete(std::string_view span_id, const FinalState& final_state);
+
+ private:
+  Result<std::string> Store(recorder::EventParts& parts, int64_t now_ms,
+                            journal::SpanChange span);
+};
+
+Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t now_ms,
+                                          journal::SpanChange span) {
+  parts.context_json = &context_json;
+  std::string line = recorder::BuildEventLine(parts);
+  auto state = consent == journal::Consent::kLocal ? journal::EventState::kLocal
+                                                   : journal::EventState::kPending;
+  std::lock_guard<std::mutex> lock(mu);
+  Status st = journal->Append({{line, state, now_ms, span}});
+  if (!st.ok()) {
+    ++dropped;
+    return st;
+  }
+  ++recorded;
+  return parts.event_id;
+}
+
+Result<std::string> Recorder::Impl::Write(std::string_view schema_name,
+                                          std::string_view data_json, const char* phase,
+                                          std::string span_id) {
+  if (consent == journal::Consent::kOff) {
+    ++skipped;
+    return std::string();
+  }
+  auto schema = registry->Find(schema_name);
+  if (!schema.ok()) {
+    ++refused;
+    return schema.status();
+  }
+  nlohmann::json input;
+  Status parsed = recorder::ParseInput(data_json, schema.value()->key().Uri(), &input);
+  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, anonymize)
+                                : Result<recorder::Anonymized>(parsed);
+  if (!anonymized.ok()) {
+    ++refused;
+    return anonymized.status();
+  }
+  auto now = base::Clock::now();
+  recorder::EventParts parts;
+  parts.event_id = base::NewUuidV7(now);
+  parts.schema = schema.value()->key().Uri();
+  parts.phase = phase;
+  parts.span_id = span_id;
+  parts.recorded_at = base::Rfc3339(now);
+  parts.data = &anonymized->data;
+  parts.redactions = &anonymized->redactions;
+  journal::SpanChange span;
+  if (!span_id.empty()) span = {journal::SpanChange::Kind::kOpen, span_id};
+  return Store(parts, base::UnixMillis(now), span);
+}
+
+Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
+                                             const FinalState& final_state) {
+  if (consent == journal::Consent::kOff) {
+    ++skipped;
+    return std::string();
+  }
+  if (final_state.status != "success" && final_state.status != "failed" &&
+      final_state.status != "aborted") {
+    ++refused;
+    return Status::InvalidArgument("final status must be success, failed or aborted");
+  }
+  Result<journal::OpenSpan> open = Status::NotFound("");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = journal->FindSpan(span_id);
+  }
+  if (!open.ok()) {
+    ++refused;
+    return open.status();
+  }
+  auto started = nlohmann::json::parse(open->line, nullptr, false);
+  if (started.is_discarded()) return Status::Corruption("open span " + std::string(span_id));
+  auto now = base::Clock::now();
+  nlohmann::json final_json = {{"status", final_state.status},
+                               {"duration_ms", base::UnixMillis(now) - open->started_at_ms}};
+  if (final_state.exit_code) final_json["exit_code"] = *final_state.exit_code;
+  if (!final_state.error_type.empty()) final_json["error_type"] = final_state.error_type;
+  recorder::EventParts parts;
+  parts.event_id = base::NewUuidV7(now);
+  parts.schema = started.value("schema", "");
+  parts.phase = "completed";
+  parts.span_id = std::string(span_id);
+  parts.recorded_at = base::Rfc3339(now);
+  parts.data = &started["data"];
+  parts.final_state = &final_json;
+  std::map<std::string, int> redactions;
+  if (started.contains("redactions")) redactions = started["redactions"].get<std::map<std::string, int>>();
+  parts.redactions = &redactions;
+  return Store(parts, base::UnixMillis(now), {journal::SpanChange::Kind::kClose, span_id});
+}
+
+Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Recorder::~Recorder() = default;
+
+Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options) noexcept {
+  try {
+    auto impl = std::make_unique<Impl>();
+    auto registry = schema::Registry::Open(options.schema_dir);
+    if (!registry.ok()) return registry.status();
+    impl->registry = std::move(registry.value());
+    journal::Options jopts;
+    jopts.path = options.journal_path;
+    if (jopts.path.empty()) {
+      const char* env = std::getenv("GLASSBOX_JOURNAL");
+      jopts.path = env && *env ? env : journal::DefaultJournalPath();
+    }
+    jopts.sync = options.full_durability ? journal::Sync::kFull : journal::Sync::kNormal;
+    auto journal = journal::Journal::Open(jopts);
+    if (!journal.ok()) return journal.status();
+    impl->journal = std::move(journal.value());
+    impl->install_id = impl->journal->install_id();
+    impl->consent = journal::EffectiveConsent(*impl->journal);
+    auto key = impl->journal->GetMeta("hmac_key");
+    if (!key.ok()) return key.status();
+    impl->anonymize.hmac_key = key.value();
+    impl->anonymize.scrubber = recorder::DefaultScrubber();
+    impl->context_json = recorder::CollectContext(options, impl->install_id).dump();
+    return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
+  } catch (const std::exception& e) {
+    return Status::IoError(std::string("glassbox: ") + e.what());
+  }
+}
+
+Result<std::string> Recorder::Record(std::string_view schema, std::string_view data_json) noexcept {
+  try {
+    return impl_->Write(schema, data_json, "single", "");
+  } catch (const std::exception& e) {
+    ++impl_->dropped;
+    return Status::IoError(std::string("glassbox: internal error: ") + e.what());
+  }
+}
+
+Result<Span> Recorder::Start(std::string_view schema, std::string_view data_json) noexcept {
+  try {
+    std::string span_id = base::NewUuidV7();
+    auto id = impl_->Write(schema, data_json, "started", span_id);
+    if (!id.ok()) return id.status();
+    Span span;
+    span.recorder_ = this;
+    span.id_ = id.value().empty() ? std::string() : span_id;
+    return span;
+  } catch (const std::exception& e) {
+    ++impl_->dropped;
+    return Status::IoError(std::string("glassbox: internal error: ") + e.what());
+  }
+}
+
+Result<std::string> Recorder::Complete(std::string_view span_id,
+                                       const FinalState& final_state) noexcept {
+  try {
+    return impl_->Complete(span_id, final_state);
+  } catch (const std::exception& e) {
+    ++impl_->dropped;
+    return Status::IoError(std::string("glassbox: internal error: ") + e.what());
+  }
+}
+
+Result<std::string> Span::Complete(const FinalState& final_state) noexcept {
+  if (!recorder_ || id_.empty()) return std::string();  // consent was off at Start
+  return recorder_->Complete(id_, final_state);
+}
+
+RecorderCounters Recorder::counters() const noexcept {
+  return {impl_->recorded.load(), impl_->refused.load(), impl_->dropped.load(),
+          impl_->skipped.load()};
+}
+
+const std::string& Recorder::install_id() const noexcept { return impl_->install_id; }
+
+}  // namespace glassbox

@@ -1,0 +1,7 @@
+#include "recorder/scrubber.h"
+
+namespace glassbox::recorder {
+
+Scrubber DefaultScrubber() { return {}; }
+
+}  // namespace glassbox::recorder

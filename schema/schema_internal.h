@@ -1,0 +1,35 @@
+#pragma once
+// Internals of schema/.
+#include <map>
+#include <string>
+
+#include "schema/schema.h"
+
+namespace glassbox::schema {
+
+// Walks a document from the root and fills Schema::nodes_ (friend of Schema).
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(Schema& schema);
+  Result<const Node*> Build(const std::string& pointer);
+
+ private:
+  Status Error(const std::string& pointer, const std::string& what) const;
+  Status Fill(const nlohmann::json& node, const std::string& pointer, Node* out);
+  Status FillLeaf(const nlohmann::json& node, const std::string& pointer, Node* out);
+  Status FillObject(const nlohmann::json& node, const std::string& pointer, Node* out);
+  Status FillArray(const nlohmann::json& node, const std::string& pointer, Node* out);
+
+  Schema& schema_;
+  std::map<std::string, const Node*> built_;  // by JSON pointer, so $ref cycles terminate
+};
+
+}  // namespace glassbox::schema
+
+#include <functional>
+
+namespace glassbox::schema {
+// Parses every schema file under `dir` in path order and hands each to `add`.
+Status ForEachSchemaFile(const std::string& dir,
+                         const std::function<Status(nlohmann::json, std::string)>& add);
+}  // namespace glassbox::schema
