@@ -1,0 +1,92 @@
+#include "replay/payload.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/digest.h"
+
+namespace glassbox::replay {
+namespace {
+
+Batch Finish(Batch b) {
+  b.sha256 = base::Sha256Hex(b.body);
+  return b;
+}
+
+Result<std::string> Gzip(const std::string& body) {
+  z_stream zs{};
+  // 15 + 16: a gzip header; level 6 is zlib's default; mtime stays 0 so output is deterministic.
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::IoError("gzip: init failed");
+  }
+  std::string out(deflateBound(&zs, body.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  zs.avail_in = static_cast<uInt>(body.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return Status::IoError("gzip: deflate failed");
+  return out;
+}
+
+}  // namespace
+
+Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
+                    const BatchLimits& limits, const std::function<bool(Batch&&)>& visit) {
+  EventFilter f = filter;
+  if (!f.state) f.state = journal::EventState::kPending;
+  journal::ScanOptions scan;
+  scan.state = f.state;
+  Batch batch;
+  bool stopped = false;
+  GLASSBOX_RETURN_IF_ERROR(journal.Scan(scan, [&](const journal::StoredEvent& e) {
+    if (!f.Matches(e.line, e.state)) return true;
+    bool full = batch.events() >= limits.max_events ||
+                static_cast<int64_t>(batch.body.size() + e.line.size() + 1) > limits.max_bytes;
+    if (!batch.seqs.empty() && full) {
+      if (!visit(Finish(std::move(batch)))) {
+        stopped = true;
+        return false;
+      }
+      batch = Batch();
+    }
+    batch.seqs.push_back(e.seq);
+    batch.body.append(e.line).push_back('\n');
+    return true;
+  }));
+  if (!stopped && !batch.seqs.empty()) visit(Finish(std::move(batch)));
+  return Status::Ok();
+}
+
+std::optional<Compression> ParseCompression(std::string_view name) {
+  if (name == "none" || name == "identity") return Compression::kNone;
+  if (name == "gzip") return Compression::kGzip;
+  if (name == "zstd") return Compression::kZstd;
+  return std::nullopt;
+}
+
+const char* CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return "identity";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "identity";
+}
+
+Result<std::string> Compress(const std::string& body, Compression c) {
+  if (c == Compression::kNone) return body;
+  if (c == Compression::kGzip) return Gzip(body);
+  std::string out(ZSTD_compressBound(body.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), body.data(), body.size(), 3);
+  if (ZSTD_isError(n)) return Status::IoError(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+}  // namespace glassbox::replay

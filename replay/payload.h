@@ -1,0 +1,54 @@
+#pragma once
+// The one payload builder. inspect, replay and export all call it, so what inspect shows is
+// byte for byte what replay sends and export writes. The wire format is specified in
+// replay/WIRE.md.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glassbox/status.h"
+#include "journal/journal.h"
+
+namespace glassbox::replay {
+
+// Which events a view, an upload or an export takes. Empty members match everything.
+struct EventFilter {
+  std::vector<std::string> schemas;  // iglu: URIs or bare names (match the name part)
+  std::vector<std::string> phases;   // single | started | completed
+  std::optional<journal::EventState> state;
+  std::string since, until;          // RFC 3339 bounds on recorded_at: since <= t < until
+  // Parses "schema=cli_event,phase=started,state=pending,since=2026-11-01,until=..." (the
+  // shared --filter syntax); keys may repeat to widen a set.
+  static Result<EventFilter> Parse(const std::string& text);
+  // True when `line` (one stored event) matches; `state` is the event's journal state.
+  bool Matches(std::string_view line, journal::EventState state) const;
+};
+
+struct BatchLimits {
+  int64_t max_events = 500;
+  int64_t max_bytes = 1 << 20;  // uncompressed body bytes; a single larger event goes alone
+};
+
+// One upload's worth of events: the body is NDJSON, one event a line (each line ends "\n"),
+// in journal order. Deterministic: the same rows always give the same bytes.
+struct Batch {
+  std::vector<int64_t> seqs;
+  std::string body;
+  std::string sha256;  // lowercase hex of body: the idempotency key
+  int64_t events() const { return static_cast<int64_t>(seqs.size()); }
+};
+
+// Streams events that match `filter` (default: pending) into batches, in journal order.
+// `visit` returns false to stop.
+Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
+                    const BatchLimits& limits, const std::function<bool(Batch&&)>& visit);
+
+// Content-Encoding of a body.
+enum class Compression { kNone, kGzip, kZstd };
+std::optional<Compression> ParseCompression(std::string_view name);
+const char* CompressionName(Compression c);  // "identity", "gzip", "zstd"
+Result<std::string> Compress(const std::string& body, Compression c);
+
+}  // namespace glassbox::replay
