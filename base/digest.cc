@@ -19,11 +19,32 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up on every EVP_md5()/EVP_sha256() use; fetching once per
+// process and reusing one context per thread takes that off the record() hot path.
+const EVP_MD* FetchedMd(DigestAlgo algo) {
+  static EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algo == DigestAlgo::kMd5 ? md5 : sha256;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+}  // namespace
+
 std::string HexDigest(DigestAlgo algo, std::string_view bytes) {
-  const EVP_MD* md = algo == DigestAlgo::kMd5 ? EVP_md5() : EVP_sha256();
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = FetchedMd(algo);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &len, md, nullptr) != 1) return {};
+  if (!md || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+    return {};
+  }
   return ToHex(std::string_view(reinterpret_cast<char*>(out), len));
 }
 

@@ -30,9 +30,14 @@ struct Options {
   Sync sync = Sync::kNormal;  // kNormal survives kill -9; kFull also survives power loss
   int busy_timeout_ms = 30000;
   bool read_only = false;
-  int seal_events = 1024;      // tail rows that trigger sealing into a block
+  // Two-level layout (journal/FORMAT.md): every `seal_events` tail rows become a level-0
+  // block compressed fast; every `merge_blocks` level-0 blocks are merged into one level-1
+  // block compressed hard, which is what brings the journal near zstd -19 of its content.
+  int seal_events = 128;
   int64_t seal_bytes = 1 << 20;
-  int compression_level = 9;
+  int seal_compression_level = 3;
+  int merge_blocks = 32;
+  int merge_compression_level = 9;
 };
 
 struct SpanChange {
@@ -125,7 +130,7 @@ class Journal {
   const std::string& path() const { return path_; }
   // Bytes of the database file and its WAL.
   int64_t FileBytes() const;
-  // Seals the tail into blocks now (normally done as the tail fills).
+  // Seals the tail into blocks and merges level-0 blocks now (normally done as they fill).
   Status Seal();
   Status IntegrityCheck(std::string* report) const;
   sqlite3* db() const { return db_; }  // for journal/ internals and tests

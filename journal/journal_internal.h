@@ -37,6 +37,9 @@ class Journal::Impl {
   Status ApplySpan(const NewEvent& e);
   Status MaybeSeal(int64_t last_seq);
   Status SealOnce(bool force, bool* sealed);
+  Status MergeLevel0(bool force);
+  Status InsertBlock(int level, const std::vector<int64_t>& seqs, const std::string& states,
+                     const std::string& body, int64_t min_ms, int64_t max_ms);
   Status ScanBlocks(const ScanOptions& options,
                     const std::function<bool(const StoredEvent&)>& visit, bool* stop) const;
   Status ScanTail(const ScanOptions& options,
@@ -46,7 +49,8 @@ class Journal::Impl {
 
   sqlite3* db_;
   Options options_;
-  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_;
+  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
+      count_level0_;
 };
 
 }  // namespace glassbox::journal

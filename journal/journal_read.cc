@@ -168,7 +168,7 @@ Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* d
     w.Bind(1, id);
     return w.Exec();
   }
-  auto frame = detail::CompressBlock(kept_body, options_.compression_level);
+  auto frame = detail::CompressBlock(kept_body, options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
   GLASSBOX_RETURN_IF_ERROR(w.Prepare(
       db_, "UPDATE blocks SET first_seq = ?, last_seq = ?, count = ?, raw_bytes = ?, seqs = ?, "

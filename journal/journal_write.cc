@@ -22,6 +22,8 @@ Status Journal::Impl::Prepare() {
       db_,
       "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(
+      count_level0_.Prepare(db_, "SELECT count(*) FROM blocks WHERE level = 0"));
   return add_counter_.Prepare(
       db_,
       "INSERT INTO counters(name, value) VALUES (?, ?) "
@@ -77,12 +79,13 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
   }
   if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
   bool sealed = false;
-  return SealOnce(/*force=*/false, &sealed);
+  GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));
+  return sealed ? MergeLevel0(/*force=*/false) : Status::Ok();
 }
 
 Status Journal::Impl::SealAll() {
   for (bool sealed = true; sealed;) GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/true, &sealed));
-  return Status::Ok();
+  return MergeLevel0(/*force=*/true);
 }
 
 // Moves up to seal_events rows (or seal_bytes) from the tail into one new block. Unless
@@ -111,23 +114,7 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
   bool full = static_cast<int64_t>(seqs.size()) >= options_.seal_events ||
               static_cast<int64_t>(body.size()) >= options_.seal_bytes;
   if (seqs.empty() || (!force && !full)) return Status::Ok();
-  auto frame = detail::CompressBlock(body, options_.compression_level);
-  if (!frame.ok()) return frame.status();
-  Stmt ins;
-  GLASSBOX_RETURN_IF_ERROR(ins.Prepare(
-      db_,
-      "INSERT INTO blocks(first_seq, last_seq, count, min_ms, max_ms, raw_bytes, seqs, states, "
-      "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  ins.Bind(1, seqs.front());
-  ins.Bind(2, seqs.back());
-  ins.Bind(3, static_cast<int64_t>(seqs.size()));
-  ins.Bind(4, min_ms);
-  ins.Bind(5, max_ms);
-  ins.Bind(6, static_cast<int64_t>(body.size()));
-  ins.BindBlob(7, detail::EncodeSeqs(seqs));
-  ins.BindBlob(8, states);
-  ins.BindBlob(9, frame.value());
-  GLASSBOX_RETURN_IF_ERROR(ins.Exec());
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(0, seqs, states, body, min_ms, max_ms));
   Stmt del;
   GLASSBOX_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM tail WHERE seq <= ?"));
   del.Bind(1, seqs.back());
@@ -135,6 +122,72 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
   GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   *sealed = true;
   return Status::Ok();
+}
+
+Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
+                                  const std::string& states, const std::string& body,
+                                  int64_t min_ms, int64_t max_ms) {
+  auto frame = detail::CompressBlock(body, level == 0 ? options_.seal_compression_level
+                                                      : options_.merge_compression_level);
+  if (!frame.ok()) return frame.status();
+  Stmt ins;
+  GLASSBOX_RETURN_IF_ERROR(ins.Prepare(
+      db_,
+      "INSERT INTO blocks(level, first_seq, last_seq, count, min_ms, max_ms, raw_bytes, seqs, "
+      "states, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.Bind(1, level);
+  ins.Bind(2, seqs.front());
+  ins.Bind(3, seqs.back());
+  ins.Bind(4, static_cast<int64_t>(seqs.size()));
+  ins.Bind(5, min_ms);
+  ins.Bind(6, max_ms);
+  ins.Bind(7, static_cast<int64_t>(body.size()));
+  ins.BindBlob(8, detail::EncodeSeqs(seqs));
+  ins.BindBlob(9, states);
+  ins.BindBlob(10, frame.value());
+  return ins.Exec();
+}
+
+// Merges all level-0 blocks into one level-1 block once there are merge_blocks of them (or
+// any, when forced). Level-0 blocks are always newer than every level-1 block, so the merged
+// block keeps journal order.
+Status Journal::Impl::MergeLevel0(bool force) {
+  {
+    ResetGuard guard(count_level0_);
+    Status st;
+    int64_t n = count_level0_.Step(&st) ? count_level0_.Int(0) : 0;
+    GLASSBOX_RETURN_IF_ERROR(st);
+    if (n == 0 || (!force && n < options_.merge_blocks)) return Status::Ok();
+  }
+  Transaction txn(db_);
+  GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+  Stmt rows;
+  GLASSBOX_RETURN_IF_ERROR(rows.Prepare(
+      db_, "SELECT first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = 0 "
+           "ORDER BY first_seq"));
+  std::vector<int64_t> seqs, part;
+  std::string states, body;
+  int64_t min_ms = INT64_MAX, max_ms = INT64_MIN, blocks = 0;
+  Status st;
+  while (rows.Step(&st)) {
+    if (!detail::DecodeSeqs(rows.Text(1), rows.Int(0), &part)) {
+      return Status::Corruption("journal block: bad sequence list");
+    }
+    auto text = detail::DecompressBlock(rows.Text(3), detail::kMaxBlockBytes);
+    if (!text.ok()) return text.status();
+    seqs.insert(seqs.end(), part.begin(), part.end());
+    states.append(rows.Text(2));
+    body.append(text.value());
+    min_ms = std::min(min_ms, rows.Int(4));
+    max_ms = std::max(max_ms, rows.Int(5));
+    ++blocks;
+  }
+  GLASSBOX_RETURN_IF_ERROR(st);
+  // Another process merged meanwhile: leave a short run for later.
+  if (blocks == 0 || (!force && blocks < options_.merge_blocks)) return Status::Ok();
+  GLASSBOX_RETURN_IF_ERROR(detail::Exec(db_, "DELETE FROM blocks WHERE level = 0"));
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(1, seqs, states, body, min_ms, max_ms));
+  return txn.Commit();
 }
 
 }  // namespace glassbox::journal

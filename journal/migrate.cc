@@ -17,6 +17,7 @@ CREATE TABLE tail(
   line BLOB NOT NULL);
 CREATE TABLE blocks(
   id INTEGER PRIMARY KEY,
+  level INTEGER NOT NULL,
   first_seq INTEGER NOT NULL,
   last_seq INTEGER NOT NULL,
   count INTEGER NOT NULL,
@@ -27,6 +28,7 @@ CREATE TABLE blocks(
   states BLOB NOT NULL,
   body BLOB NOT NULL);
 CREATE INDEX blocks_last_seq ON blocks(last_seq);
+CREATE INDEX blocks_level ON blocks(level, first_seq);
 CREATE TABLE spans(
   span_id TEXT PRIMARY KEY,
   started_ms INTEGER NOT NULL,

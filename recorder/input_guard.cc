@@ -8,35 +8,39 @@
 namespace glassbox::recorder {
 namespace {
 
-// A SAX pass that enforces the limits without building anything; nlohmann's own parser
-// then builds the value only from input that passed.
+// One SAX pass that enforces the limits while nlohmann's DOM builder (which it forwards to)
+// builds the value, so input is read once. The builder lives in nlohmann's detail namespace;
+// Debian pins the version we build against.
 class Guard : public nlohmann::json::json_sax_t {
  public:
+  explicit Guard(nlohmann::json& out) : dom_(out, /*allow_exceptions=*/false) {}
   std::string problem;
 
-  bool null() override { return Value(); }
-  bool boolean(bool) override { return Value(); }
-  bool number_integer(number_integer_t) override { return Value(); }
-  bool number_unsigned(number_unsigned_t) override { return Value(); }
-  bool number_float(number_float_t v, const string_t&) override {
+  bool null() override { return Value() && dom_.null(); }
+  bool boolean(bool v) override { return Value() && dom_.boolean(v); }
+  bool number_integer(number_integer_t v) override { return Value() && dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return Value() && dom_.number_unsigned(v);
+  }
+  bool number_float(number_float_t v, const string_t& s) override {
     if (!std::isfinite(v)) return Fail("a number is out of range");
-    return Value();
+    return Value() && dom_.number_float(v, s);
   }
   bool string(string_t& s) override {
     if (s.find('\0') != std::string::npos) return Fail("a string contains NUL");
-    return Value();
+    return Value() && dom_.string(s);
   }
   bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
-  bool start_object(std::size_t) override { return Open(true); }
+  bool start_object(std::size_t n) override { return Open(true) && dom_.start_object(n); }
   bool key(string_t& k) override {
     // Never name the key: inside a hashed or dropped value it is itself private input.
     if (!keys_.back().insert(k).second) return Fail("an object has a duplicate key");
     if (k.find('\0') != std::string::npos) return Fail("a key contains NUL");
-    return true;
+    return dom_.key(k);
   }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override { return Open(false); }
-  bool end_array() override { return Close(); }
+  bool end_object() override { return Close() && dom_.end_object(); }
+  bool start_array(std::size_t n) override { return Open(false) && dom_.start_array(n); }
+  bool end_array() override { return Close() && dom_.end_array(); }
   bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception&) override {
     return Fail("not valid JSON (at byte " + std::to_string(position) + ")");
@@ -63,6 +67,7 @@ class Guard : public nlohmann::json::json_sax_t {
     keys_.pop_back();
     return true;
   }
+  nlohmann::detail::json_sax_dom_parser<nlohmann::json> dom_;
   std::vector<std::set<std::string>> keys_;
   size_t values_ = 0;
 };
@@ -75,7 +80,7 @@ Status ParseInput(std::string_view text, std::string_view what, nlohmann::json* 
     return Status::InvalidEvent(prefix + ": input is larger than " +
                                 std::to_string(kMaxInputBytes) + " bytes");
   }
-  Guard guard;
+  Guard guard(*out);
   bool ok = false;
   try {
     ok = nlohmann::json::sax_parse(text, &guard);
@@ -86,8 +91,7 @@ Status ParseInput(std::string_view text, std::string_view what, nlohmann::json* 
     return Status::InvalidEvent(prefix + ": " +
                                 (guard.problem.empty() ? "not valid JSON" : guard.problem));
   }
-  *out = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded() || !out->is_object()) {
+  if (!out->is_object()) {
     return Status::InvalidEvent(prefix + ": the event data must be a JSON object");
   }
   return Status::Ok();

@@ -12,6 +12,7 @@
 #include "recorder/event.h"
 #include "recorder/input_guard.h"
 #include "recorder/scrubber.h"
+#include "recorder/write_buffer.h"
 #include "schema/schema.h"
 
 namespace glassbox {
@@ -27,6 +28,7 @@ class Recorder::Impl {
   recorder::AnonymizeOptions anonymize;
   journal::Consent consent = journal::Consent::kOn;
   std::mutex mu;  // serializes journal access
+  std::unique_ptr<recorder::WriteBuffer> buffer;  // buffered mode only; declared after mu
   std::atomic<uint64_t> recorded{0}, refused{0}, dropped{0}, skipped{0};
 
   Result<std::string> Write(std::string_view schema_name, std::string_view data_json,
@@ -44,6 +46,14 @@ Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t n
   std::string line = recorder::BuildEventLine(parts);
   auto state = consent == journal::Consent::kLocal ? journal::EventState::kLocal
                                                    : journal::EventState::kPending;
+  if (buffer) {
+    if (!buffer->Enqueue({std::move(line), state, now_ms, span.kind, std::string(span.span_id)})) {
+      ++dropped;
+      return Status::Busy("glassbox: write buffer full; event dropped");
+    }
+    ++recorded;
+    return parts.event_id;
+  }
   std::lock_guard<std::mutex> lock(mu);
   Status st = journal->Append({{line, state, now_ms, span}});
   if (!st.ok()) {
@@ -99,6 +109,7 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
     ++refused;
     return Status::InvalidArgument("final status must be success, failed or aborted");
   }
+  if (buffer) (void)buffer->Flush();  // the started event may still be queued
   Result<journal::OpenSpan> open = Status::NotFound("");
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -130,7 +141,9 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
 }
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Recorder::~Recorder() = default;
+Recorder::~Recorder() {
+  if (impl_) impl_->buffer.reset();  // writes out what is queued before the journal closes
+}
 
 Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options) noexcept {
   try {
@@ -155,6 +168,10 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
     impl->anonymize.hmac_key = key.value();
     impl->anonymize.scrubber = recorder::DefaultScrubber();
     impl->context_json = recorder::CollectContext(options, impl->install_id).dump();
+    if (options.buffered) {
+      impl->buffer = std::make_unique<recorder::WriteBuffer>(impl->journal.get(), &impl->mu,
+                                                             options.buffer_max_events);
+    }
     return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
   } catch (const std::exception& e) {
     return Status::IoError(std::string("glassbox: ") + e.what());
@@ -200,9 +217,18 @@ Result<std::string> Span::Complete(const FinalState& final_state) noexcept {
   return recorder_->Complete(id_, final_state);
 }
 
+Status Recorder::Flush() noexcept {
+  try {
+    return impl_->buffer ? impl_->buffer->Flush() : Status::Ok();
+  } catch (const std::exception& e) {
+    return Status::IoError(std::string("glassbox: internal error: ") + e.what());
+  }
+}
+
 RecorderCounters Recorder::counters() const noexcept {
-  return {impl_->recorded.load(), impl_->refused.load(), impl_->dropped.load(),
-          impl_->skipped.load()};
+  uint64_t buffer_failed = impl_->buffer ? impl_->buffer->failed_events() : 0;
+  return {impl_->recorded.load() - buffer_failed, impl_->refused.load(),
+          impl_->dropped.load() + buffer_failed, impl_->skipped.load()};
 }
 
 const std::string& Recorder::install_id() const noexcept { return impl_->install_id; }

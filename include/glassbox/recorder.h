@@ -15,13 +15,19 @@
 namespace glassbox {
 
 struct RecorderOptions {
-  std::string journal_path;  // empty: $GLASSBOX_JOURNAL, else $XDG_DATA_HOME/glassbox/journal.db
-  std::string schema_dir;    // empty: built-in schemas only
-  std::string app_name, app_version;
-  std::string runtime_name, runtime_version;  // e.g. "python", "3.11.7"
-  std::string project_id;
+  std::string journal_path{};  // empty: $GLASSBOX_JOURNAL, else $XDG_DATA_HOME/glassbox/journal.db
+  std::string schema_dir{};    // empty: built-in schemas only
+  std::string app_name{}, app_version{};
+  std::string runtime_name{}, runtime_version{};  // e.g. "python", "3.11.7"
+  std::string project_id{};
   // Survive power loss too (synchronous=FULL), not just a killed process. Slower.
   bool full_durability = false;
+  // Buffered mode: record() only queues the event for a background writer, so the host
+  // thread never waits on disk. Events not yet written are lost if the process is killed;
+  // Flush() and the Recorder's destructor write them out. At most `buffer_max_events` wait;
+  // beyond that record() drops the event (counted) rather than block.
+  bool buffered = false;
+  size_t buffer_max_events = 100000;
 };
 
 // The end state of a span's work, sent in the `completed` event's `final` object.
@@ -69,6 +75,10 @@ class Recorder {
   Result<Span> Start(std::string_view schema, std::string_view data_json) noexcept;
   // Completes a span by id, also one started by another process.
   Result<std::string> Complete(std::string_view span_id, const FinalState& final_state) noexcept;
+
+  // Writes out everything buffered (a no-op unless buffered); returns the first write error
+  // since the last Flush.
+  Status Flush() noexcept;
 
   RecorderCounters counters() const noexcept;
   const std::string& install_id() const noexcept;

@@ -1,0 +1,57 @@
+#pragma once
+// Buffered mode: record() hands finished event lines to a background writer that appends them
+// in batches, so the host thread never waits on disk. Trades the kill -9 promise for
+// throughput: events still in the buffer when the process dies are lost; Flush() and the
+// destructor write everything out.
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "glassbox/status.h"
+#include "journal/journal.h"
+
+namespace glassbox::recorder {
+
+struct PendingEvent {
+  std::string line;
+  journal::EventState state;
+  int64_t recorded_at_ms;
+  journal::SpanChange::Kind span_kind;
+  std::string span_id;
+};
+
+class WriteBuffer {
+ public:
+  // `journal` and `journal_mu` outlive the buffer. At most `max_events` wait; beyond that
+  // Enqueue refuses (the caller counts a drop) instead of blocking the host.
+  WriteBuffer(journal::Journal* journal, std::mutex* journal_mu, size_t max_events);
+  ~WriteBuffer();
+  WriteBuffer(const WriteBuffer&) = delete;
+  WriteBuffer& operator=(const WriteBuffer&) = delete;
+
+  bool Enqueue(PendingEvent event);
+  // Blocks until everything enqueued before the call is written; returns the first write
+  // error since the last Flush, if any.
+  Status Flush();
+  uint64_t failed_events() const;
+
+ private:
+  void Run();
+  Status WriteBatch(std::vector<PendingEvent>& batch);
+
+  journal::Journal* journal_;
+  std::mutex* journal_mu_;
+  size_t max_events_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::vector<PendingEvent> queue_;
+  uint64_t enqueued_ = 0, written_ = 0, failed_ = 0;
+  Status error_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace glassbox::recorder
