@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/inspect_common.h"
 #include "inspect/inspect.h"
 
 namespace glassbox::cli {
@@ -40,19 +41,21 @@ void RegisterInspect(CLI::App& app, const GlobalOptions& g) {
 
   auto e = std::make_shared<InspectOptions>();
   auto* events = cmd->add_subcommand("events", "The stored events, exactly as they would be sent");
-  events->add_option("--format", e->format, "table, json or ndjson")
-      ->check(CLI::IsMember({"table", "json", "ndjson"}));
-  events->add_option("--limit", e->limit, "At most N events");
+  auto view = std::make_shared<ViewOptions>();
+  AddViewOptions(events, *view, {"table", "json", "ndjson"});
   events->add_option("--state", e->state, "Only pending, sent, exported or local events")
       ->check(CLI::IsMember({"pending", "sent", "exported", "local"}));
-  events->callback([e, &g] {
+  events->callback([e, view, &g] {
     auto journal = OpenJournal(g);
     inspect::EventsQuery q;
-    q.limit = e->limit;
-    if (!e->state.empty()) q.state = journal::ParseState(e->state);
+    q.limit = view->limit;
+    q.filter = FilterOf(*view);
+    e->format = view->format;
+    if (!e->state.empty()) q.filter.state = journal::ParseState(e->state);
     Status st = inspect::WriteEvents(*journal, q, ParseFormat(e->format), std::cout);
     if (!st.ok()) Fail(st);
   });
+  RegisterInspectViews(cmd, g);
 }
 
 }  // namespace glassbox::cli

@@ -30,7 +30,7 @@ void WriteRow(std::ostream& out, const journal::StoredEvent& e) {
 Status WriteEvents(const journal::Journal& journal, const EventsQuery& query, Format format,
                    std::ostream& out) {
   journal::ScanOptions scan;
-  scan.state = query.state;
+  scan.state = query.filter.state;
   int64_t n = 0;
   if (format == Format::kJson) out << "[";
   if (format == Format::kTable) {
@@ -39,6 +39,7 @@ Status WriteEvents(const journal::Journal& journal, const EventsQuery& query, Fo
   }
   Status st = journal.Scan(scan, [&](const journal::StoredEvent& e) {
     if (query.limit && n >= query.limit) return false;
+    if (!query.filter.Matches(e.line, e.state)) return true;
     switch (format) {
       case Format::kNdjson:
         out << e.line << "\n";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "journal/journal.h"
+#include "replay/payload.h"
 
 namespace glassbox::inspect {
 
@@ -25,8 +26,8 @@ nlohmann::ordered_json SummaryJson(const Summary& s);
 std::string SummaryText(const Summary& s);
 
 struct EventsQuery {
-  std::optional<journal::EventState> state;
-  int64_t limit = 0;  // 0 = all
+  replay::EventFilter filter;  // state, schema, phase, since/until
+  int64_t limit = 0;           // 0 = all
 };
 
 enum class Format { kTable, kJson, kNdjson };
