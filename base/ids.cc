@@ -66,6 +66,8 @@ bool ParseRfc3339(std::string_view s, Clock::time_point* out) {
     }
   }
   if (i + 1 != str.size() || str[i] != 'Z') return false;
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262.
+  if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12) return false;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   *out = Clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);

@@ -72,7 +72,8 @@ std::string PayloadText(const Json& p) {
         << b["body_bytes"].get<int64_t>() << " bytes NDJSON, " << b["wire_bytes"].get<int64_t>()
         << " bytes on the wire\n";
     for (const auto& [k, v] : b["headers"].items()) {
-      out << "  " << k << ": " << v.get<std::string>() << "\n";
+      std::string value = v.get<std::string>();
+      out << "  " << k << (k.size() + value.size() + 4 > 80 ? ":\n    " : ": ") << value << "\n";
     }
   }
   out << "\nsee the bytes: glassbox inspect payload --out DIR\n";
