@@ -1,16 +1,17 @@
 #include <sstream>
 
 #include "inspect/inspect.h"
+#include "replay/event_header.h"
 
 namespace glassbox::inspect {
 
 Result<Summary> Summarize(const journal::Journal& journal) {
   Summary s;
   Status scan = journal.Scan({}, [&s](const journal::StoredEvent& e) {
-    auto event = nlohmann::json::parse(e.line, nullptr, false);
-    if (event.is_discarded()) return true;
-    ++s.by_schema_phase[event.value("schema", "?")][event.value("phase", "?")];
-    std::string at = event.value("recorded_at", "");
+    replay::EventHeader h;
+    if (!replay::ReadEventHeader(e.line, &h)) return true;
+    ++s.by_schema_phase[h.schema][h.phase];
+    const std::string& at = h.recorded_at;
     if (s.oldest.empty() || at < s.oldest) s.oldest = at;
     if (at > s.newest) s.newest = at;
     return true;

@@ -78,9 +78,12 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
     GLASSBOX_RETURN_IF_ERROR(st);
   }
   if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
-  bool sealed = false;
-  GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));
-  return sealed ? MergeLevel0(/*force=*/false) : Status::Ok();
+  // A batch append (import, record --ndjson) may have added many blocks' worth at once.
+  for (bool sealed = true; sealed;) {
+    GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));
+    if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeLevel0(/*force=*/false));
+  }
+  return Status::Ok();
 }
 
 Status Journal::Impl::SealAll() {

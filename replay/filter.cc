@@ -1,6 +1,5 @@
-#include <nlohmann/json.hpp>
-
 #include "base/ids.h"
+#include "replay/event_header.h"
 #include "replay/payload.h"
 
 namespace glassbox::replay {
@@ -58,10 +57,9 @@ Result<EventFilter> EventFilter::Parse(const std::string& text) {
 bool EventFilter::Matches(std::string_view line, journal::EventState s) const {
   if (state && *state != s) return false;
   if (schemas.empty() && phases.empty() && since.empty() && until.empty()) return true;
-  auto event = nlohmann::json::parse(line, nullptr, false);
-  if (event.is_discarded()) return false;
-  std::string uri = event.value("schema", ""), phase = event.value("phase", "");
-  std::string at = event.value("recorded_at", "");
+  EventHeader h;
+  if (!ReadEventHeader(line, &h)) return false;
+  const std::string &uri = h.schema, &phase = h.phase, &at = h.recorded_at;
   if (!Contains<std::string>(schemas, [&](const std::string& w) { return NameMatches(w, uri); })) {
     return false;
   }
