@@ -38,8 +38,10 @@ class Journal::Impl {
   Status MaybeSeal(int64_t last_seq);
   Status SealOnce(bool force, bool* sealed);
   Status MergeLevel0(bool force);
+  // Inserts a block whose body is the already compressed `frame`.
   Status InsertBlock(int level, const std::vector<int64_t>& seqs, const std::string& states,
-                     const std::string& body, int64_t min_ms, int64_t max_ms);
+                     const std::string& frame, int64_t raw_bytes, int64_t min_ms,
+                     int64_t max_ms);
   Status ScanBlocks(const ScanOptions& options,
                     const std::function<bool(const StoredEvent&)>& visit, bool* stop) const;
   Status ScanTail(const ScanOptions& options,

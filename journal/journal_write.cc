@@ -91,36 +91,59 @@ Status Journal::Impl::SealAll() {
   return MergeLevel0(/*force=*/true);
 }
 
-// Moves up to seal_events rows (or seal_bytes) from the tail into one new block. Unless
-// `force`, a short tail is left alone: another process may have sealed it a moment ago, and
-// small blocks compress badly.
+// Moves up to seal_events rows (or seal_bytes) from the tail into one new level-0 block.
+// Unless `force`, a short tail is left alone: another process may have sealed it a moment ago,
+// and small blocks compress badly. Optimistic: rows are read and compressed outside any write
+// transaction, so the write lock is held only for the small insert-and-delete, and the write
+// transaction re-checks that the rows are still there (states are re-read: replay may have
+// changed them meanwhile; lines never change).
 Status Journal::Impl::SealOnce(bool force, bool* sealed) {
   *sealed = false;
-  Transaction txn(db_);
-  GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
-  Stmt rows;
-  GLASSBOX_RETURN_IF_ERROR(
-      rows.Prepare(db_, "SELECT seq, state, recorded_ms, line FROM tail ORDER BY seq LIMIT ?"));
-  rows.Bind(1, options_.seal_events);
-  std::string body, states;
+  std::string body;
   std::vector<int64_t> seqs;
   int64_t min_ms = INT64_MAX, max_ms = INT64_MIN;
-  Status st;
-  while (static_cast<int64_t>(body.size()) < options_.seal_bytes && rows.Step(&st)) {
-    seqs.push_back(rows.Int(0));
-    states.push_back(static_cast<char>(rows.Int(1)));
-    min_ms = std::min(min_ms, rows.Int(2));
-    max_ms = std::max(max_ms, rows.Int(2));
-    body.append(rows.Text(3)).push_back('\n');
+  {
+    Transaction snapshot(db_);
+    GLASSBOX_RETURN_IF_ERROR(snapshot.Begin(false));
+    Stmt rows;
+    GLASSBOX_RETURN_IF_ERROR(
+        rows.Prepare(db_, "SELECT seq, recorded_ms, line FROM tail ORDER BY seq LIMIT ?"));
+    rows.Bind(1, options_.seal_events);
+    Status st;
+    while (static_cast<int64_t>(body.size()) < options_.seal_bytes && rows.Step(&st)) {
+      seqs.push_back(rows.Int(0));
+      min_ms = std::min(min_ms, rows.Int(1));
+      max_ms = std::max(max_ms, rows.Int(1));
+      body.append(rows.Text(2)).push_back('\n');
+    }
+    GLASSBOX_RETURN_IF_ERROR(st);
   }
-  GLASSBOX_RETURN_IF_ERROR(st);
   bool full = static_cast<int64_t>(seqs.size()) >= options_.seal_events ||
               static_cast<int64_t>(body.size()) >= options_.seal_bytes;
   if (seqs.empty() || (!force && !full)) return Status::Ok();
-  GLASSBOX_RETURN_IF_ERROR(InsertBlock(0, seqs, states, body, min_ms, max_ms));
+  auto frame = detail::CompressBlock(body, options_.seal_compression_level);
+  if (!frame.ok()) return frame.status();
+
+  Transaction txn(db_);
+  GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+  Stmt now;
+  GLASSBOX_RETURN_IF_ERROR(
+      now.Prepare(db_, "SELECT state FROM tail WHERE seq BETWEEN ? AND ? ORDER BY seq"));
+  now.Bind(1, seqs.front());
+  now.Bind(2, seqs.back());
+  std::string states;
+  Status st;
+  while (now.Step(&st)) states.push_back(static_cast<char>(now.Int(0)));
+  GLASSBOX_RETURN_IF_ERROR(st);
+  // New rows always get larger seqs, so the range can only have lost rows to another sealer
+  // or a deletion; then leave it for the next attempt.
+  if (states.size() != seqs.size()) return Status::Ok();
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(0, seqs, states, frame.value(),
+                                       static_cast<int64_t>(body.size()), min_ms, max_ms));
   Stmt del;
-  GLASSBOX_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM tail WHERE seq <= ?"));
-  del.Bind(1, seqs.back());
+  GLASSBOX_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM tail WHERE seq BETWEEN ? AND ?"));
+  del.Bind(1, seqs.front());
+  del.Bind(2, seqs.back());
   GLASSBOX_RETURN_IF_ERROR(del.Exec());
   GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   *sealed = true;
@@ -128,11 +151,8 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
 }
 
 Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
-                                  const std::string& states, const std::string& body,
-                                  int64_t min_ms, int64_t max_ms) {
-  auto frame = detail::CompressBlock(body, level == 0 ? options_.seal_compression_level
-                                                      : options_.merge_compression_level);
-  if (!frame.ok()) return frame.status();
+                                  const std::string& states, const std::string& frame,
+                                  int64_t raw_bytes, int64_t min_ms, int64_t max_ms) {
   Stmt ins;
   GLASSBOX_RETURN_IF_ERROR(ins.Prepare(
       db_,
@@ -144,16 +164,18 @@ Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
   ins.Bind(4, static_cast<int64_t>(seqs.size()));
   ins.Bind(5, min_ms);
   ins.Bind(6, max_ms);
-  ins.Bind(7, static_cast<int64_t>(body.size()));
+  ins.Bind(7, raw_bytes);
   ins.BindBlob(8, detail::EncodeSeqs(seqs));
   ins.BindBlob(9, states);
-  ins.BindBlob(10, frame.value());
+  ins.BindBlob(10, frame);
   return ins.Exec();
 }
 
 // Merges all level-0 blocks into one level-1 block once there are merge_blocks of them (or
 // any, when forced). Level-0 blocks are always newer than every level-1 block, so the merged
-// block keeps journal order.
+// block keeps journal order. Optimistic like SealOnce: decompress and compress outside the
+// write lock, then commit only if the level-0 set (ids and seq lists) is unchanged, taking the
+// states as they are at commit time.
 Status Journal::Impl::MergeLevel0(bool force) {
   {
     ResetGuard guard(count_level0_);
@@ -162,34 +184,56 @@ Status Journal::Impl::MergeLevel0(bool force) {
     GLASSBOX_RETURN_IF_ERROR(st);
     if (n == 0 || (!force && n < options_.merge_blocks)) return Status::Ok();
   }
+  constexpr const char* kLevel0 =
+      "SELECT id, first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = 0 "
+      "ORDER BY first_seq";
+  std::vector<int64_t> ids, seqs, part;
+  std::string seq_blobs, body;
+  int64_t min_ms = INT64_MAX, max_ms = INT64_MIN;
+  {
+    Transaction snapshot(db_);
+    GLASSBOX_RETURN_IF_ERROR(snapshot.Begin(false));
+    Stmt rows;
+    GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kLevel0));
+    Status st;
+    while (rows.Step(&st)) {
+      if (!detail::DecodeSeqs(rows.Text(2), rows.Int(1), &part)) {
+        return Status::Corruption("journal block: bad sequence list");
+      }
+      auto text = detail::DecompressBlock(rows.Text(4), detail::kMaxBlockBytes);
+      if (!text.ok()) return text.status();
+      ids.push_back(rows.Int(0));
+      seqs.insert(seqs.end(), part.begin(), part.end());
+      seq_blobs.append(rows.Text(2)).push_back('|');
+      body.append(text.value());
+      min_ms = std::min(min_ms, rows.Int(5));
+      max_ms = std::max(max_ms, rows.Int(6));
+    }
+    GLASSBOX_RETURN_IF_ERROR(st);
+  }
+  // Another process merged meanwhile: leave a short run for later.
+  int64_t blocks = static_cast<int64_t>(ids.size());
+  if (blocks == 0 || (!force && blocks < options_.merge_blocks)) return Status::Ok();
+  auto frame = detail::CompressBlock(body, options_.merge_compression_level);
+  if (!frame.ok()) return frame.status();
+
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt rows;
-  GLASSBOX_RETURN_IF_ERROR(rows.Prepare(
-      db_, "SELECT first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = 0 "
-           "ORDER BY first_seq"));
-  std::vector<int64_t> seqs, part;
-  std::string states, body;
-  int64_t min_ms = INT64_MAX, max_ms = INT64_MIN, blocks = 0;
+  GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kLevel0));
+  std::vector<int64_t> ids_now;
+  std::string seq_blobs_now, states;
   Status st;
   while (rows.Step(&st)) {
-    if (!detail::DecodeSeqs(rows.Text(1), rows.Int(0), &part)) {
-      return Status::Corruption("journal block: bad sequence list");
-    }
-    auto text = detail::DecompressBlock(rows.Text(3), detail::kMaxBlockBytes);
-    if (!text.ok()) return text.status();
-    seqs.insert(seqs.end(), part.begin(), part.end());
-    states.append(rows.Text(2));
-    body.append(text.value());
-    min_ms = std::min(min_ms, rows.Int(4));
-    max_ms = std::max(max_ms, rows.Int(5));
-    ++blocks;
+    ids_now.push_back(rows.Int(0));
+    seq_blobs_now.append(rows.Text(2)).push_back('|');
+    states.append(rows.Text(3));
   }
   GLASSBOX_RETURN_IF_ERROR(st);
-  // Another process merged meanwhile: leave a short run for later.
-  if (blocks == 0 || (!force && blocks < options_.merge_blocks)) return Status::Ok();
+  if (ids_now != ids || seq_blobs_now != seq_blobs) return Status::Ok();
   GLASSBOX_RETURN_IF_ERROR(detail::Exec(db_, "DELETE FROM blocks WHERE level = 0"));
-  GLASSBOX_RETURN_IF_ERROR(InsertBlock(1, seqs, states, body, min_ms, max_ms));
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(1, seqs, states, frame.value(),
+                                       static_cast<int64_t>(body.size()), min_ms, max_ms));
   return txn.Commit();
 }
 
