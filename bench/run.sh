@@ -24,3 +24,7 @@ for extra in "$root"/bench/run.d/*.sh; do
   echo; echo "== $(basename "$extra" .sh) =="
   "$extra" "$build" "$smoke"
 done
+if [ -x "$build/bench/json_bench" ]; then
+  echo; echo "== JSON libraries on the hot paths (bench/json_bench) =="
+  if [ $smoke = 1 ]; then "$build/bench/json_bench" --events 200 --runs 1; else "$build/bench/json_bench"; fi
+fi
