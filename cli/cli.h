@@ -47,5 +47,7 @@ void RegisterRecord(CLI::App& app, const GlobalOptions& g);
 void RegisterSpans(CLI::App& app, const GlobalOptions& g);
 void RegisterInspect(CLI::App& app, const GlobalOptions& g);
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
+void RegisterReplay(CLI::App& app, const GlobalOptions& g);
+void RegisterConsent(CLI::App& app, const GlobalOptions& g);
 
 }  // namespace glassbox::cli

@@ -20,13 +20,15 @@ int main(int argc, char** argv) {
   RegisterSpans(app, g);
   RegisterInspect(app, g);
   RegisterSchema(app, g);
+  RegisterReplay(app, g);
+  RegisterConsent(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   } catch (const Failure& f) {
-    std::cerr << "glassbox: " << f.what() << "\n";
+    if (*f.what()) std::cerr << "glassbox: " << f.what() << "\n";
     return f.code;
   } catch (const std::exception& e) {
     std::cerr << "glassbox: internal error: " << e.what() << "\n";

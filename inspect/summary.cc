@@ -24,7 +24,7 @@ Result<Summary> Summarize(const journal::Journal& journal) {
     ++s.open_spans;
     return true;
   }));
-  for (const char* name : {"retention_dropped", "consent_deleted"}) {
+  for (const char* name : {"retention_dropped", "retention_sent_pruned", "consent_deleted"}) {
     auto v = journal.Counter(name);
     if (v.ok()) s.counters[name] = v.value();
   }

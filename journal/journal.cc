@@ -125,7 +125,12 @@ Status Journal::SetStates(const std::vector<int64_t>& seqs, EventState state,
 }
 
 Status Journal::DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted) {
-  return impl_->DeleteInState(state, ledger, deleted);
+  return impl_->DeleteInState(state, INT64_MAX, "", ledger, deleted);
+}
+
+Status Journal::DeleteInStateBefore(EventState state, int64_t before_ms, std::string_view counter,
+                                    const LedgerEntry* ledger, int64_t* deleted) {
+  return impl_->DeleteInState(state, before_ms, counter, ledger, deleted);
 }
 
 Status Journal::DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_view counter,

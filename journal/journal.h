@@ -104,8 +104,14 @@ class Journal {
   // Moves events to `state` and appends `ledger` (if any) in one transaction.
   Status SetStates(const std::vector<int64_t>& seqs, EventState state,
                    const LedgerEntry* ledger);
-  // Deletes events in `state`; counts them in counter `counter` and appends `ledger`.
+  // Deletes every event in `state` and appends `ledger` (if any, its `events` set to the
+  // count), in one transaction.
   Status DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted);
+  // Deletes events in `state` recorded before `before_ms` (a sealed block counts by its newest
+  // event, so events can outlive the bound by one block's span), adds the count to counter
+  // `counter` (unless empty) and appends `ledger` (if any), in one transaction.
+  Status DeleteInStateBefore(EventState state, int64_t before_ms, std::string_view counter,
+                             const LedgerEntry* ledger, int64_t* deleted);
   // Deletes whole blocks, oldest first, whose events are all older than `before_ms`, then
   // more while the journal's used bytes exceed `max_bytes` (0 = no limit). Dropped events are
   // added to counter `counter`.
@@ -121,6 +127,8 @@ class Journal {
   Status ListSpans(const std::function<bool(const OpenSpan&)>& visit) const;
 
   Result<StateCounts> CountStates() const;
+  // The largest sequence number ever assigned (0 for a new journal); later appends get more.
+  Result<int64_t> LastSeq() const;
   Result<std::string> GetMeta(std::string_view key) const;  // NotFound when absent
   Status SetMeta(std::string_view key, std::string_view value);
   Status AddCounter(std::string_view name, int64_t delta);

@@ -26,7 +26,8 @@ class Journal::Impl {
   Status Scan(const ScanOptions& options,
               const std::function<bool(const StoredEvent&)>& visit) const;
   Status SetStates(const std::vector<int64_t>& seqs, EventState state, const LedgerEntry* ledger);
-  Status DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted);
+  Status DeleteInState(EventState state, int64_t before_ms, std::string_view counter,
+                       const LedgerEntry* ledger, int64_t* deleted);
   Status DropOldestBlock(int64_t before_ms, std::string_view counter, int64_t* dropped);
   Status SealAll();
   Status InsertLedger(const LedgerEntry& e);

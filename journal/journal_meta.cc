@@ -102,6 +102,16 @@ Result<StateCounts> Journal::CountStates() const {
   return c;
 }
 
+Result<int64_t> Journal::LastSeq() const {
+  Stmt s;
+  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even after rows move to blocks.
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "SELECT seq FROM sqlite_sequence WHERE name = 'tail'"));
+  Status st;
+  int64_t v = s.Step(&st) ? s.Int(0) : 0;
+  GLASSBOX_RETURN_IF_ERROR(st);
+  return v;
+}
+
 Result<std::string> Journal::GetMeta(std::string_view key) const {
   Stmt s;
   GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "SELECT value FROM meta WHERE key = ?"));

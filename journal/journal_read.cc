@@ -145,6 +145,7 @@ Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* d
   if (!detail::DecodeSeqs(get.Text(1), get.Int(0), &seqs) || seqs.size() != states.size()) {
     return Status::Corruption("journal block: bad sequence list");
   }
+  if (states.find(static_cast<char>(drop_state)) == std::string_view::npos) return Status::Ok();
   auto body = detail::DecompressBlock(get.Text(3), detail::kMaxBlockBytes);
   if (!body.ok()) return body.status();
   std::string kept_body, kept_states;
@@ -184,23 +185,27 @@ Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* d
   return w.Exec();
 }
 
-Status Journal::Impl::DeleteInState(EventState state, const LedgerEntry* ledger,
-                                    int64_t* deleted) {
+Status Journal::Impl::DeleteInState(EventState state, int64_t before_ms, std::string_view counter,
+                                    const LedgerEntry* ledger, int64_t* deleted) {
   *deleted = 0;
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt ids;
-  GLASSBOX_RETURN_IF_ERROR(ids.Prepare(db_, "SELECT id FROM blocks ORDER BY id"));
+  GLASSBOX_RETURN_IF_ERROR(ids.Prepare(db_, "SELECT id FROM blocks WHERE max_ms < ? ORDER BY id"));
+  ids.Bind(1, before_ms);
   std::vector<int64_t> block_ids;
   Status st;
   while (ids.Step(&st)) block_ids.push_back(ids.Int(0));
   GLASSBOX_RETURN_IF_ERROR(st);
   for (int64_t id : block_ids) GLASSBOX_RETURN_IF_ERROR(RewriteBlock(id, state, deleted));
   Stmt tail;
-  GLASSBOX_RETURN_IF_ERROR(tail.Prepare(db_, "DELETE FROM tail WHERE state = ?"));
+  GLASSBOX_RETURN_IF_ERROR(
+      tail.Prepare(db_, "DELETE FROM tail WHERE state = ? AND recorded_ms < ?"));
   tail.Bind(1, static_cast<int64_t>(state));
+  tail.Bind(2, before_ms);
   GLASSBOX_RETURN_IF_ERROR(tail.Exec());
   *deleted += sqlite3_changes(db_);
+  if (!counter.empty() && *deleted > 0) GLASSBOX_RETURN_IF_ERROR(AddCounter(counter, *deleted));
   if (ledger) {
     LedgerEntry e = *ledger;
     e.events = *deleted;

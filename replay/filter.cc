@@ -29,8 +29,8 @@ Result<EventFilter> EventFilter::Parse(const std::string& text) {
   size_t start = 0;
   while (start < text.size()) {
     size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+    std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? text.size() : comma + 1;
     size_t eq = part.find('=');
     if (eq == std::string::npos) {
@@ -40,7 +40,8 @@ Result<EventFilter> EventFilter::Parse(const std::string& text) {
     base::Clock::time_point t;
     if (key == "schema") {
       f.schemas.push_back(value);
-    } else if (key == "phase" && (value == "single" || value == "started" || value == "completed")) {
+    } else if (key == "phase" &&
+               (value == "single" || value == "started" || value == "completed")) {
       f.phases.push_back(value);
     } else if (key == "state" && journal::ParseState(value)) {
       f.state = journal::ParseState(value);

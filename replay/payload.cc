@@ -31,17 +31,18 @@ Result<std::string> Gzip(const std::string& body) {
   return out;
 }
 
-}  // namespace
-
-Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
-                    const BatchLimits& limits, const std::function<bool(Batch&&)>& visit) {
+Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
+                  const BatchLimits& limits, const SeqRange& range,
+                  const std::function<bool(Batch&&)>& visit) {
   EventFilter f = filter;
   if (!f.state) f.state = journal::EventState::kPending;
   journal::ScanOptions scan;
   scan.state = f.state;
+  scan.after_seq = range.after_seq;
   Batch batch;
   bool stopped = false;
   GLASSBOX_RETURN_IF_ERROR(journal.Scan(scan, [&](const journal::StoredEvent& e) {
+    if (e.seq > range.through_seq) return false;
     if (!f.Matches(e.line, e.state)) return true;
     bool full = batch.events() >= limits.max_events ||
                 static_cast<int64_t>(batch.body.size() + e.line.size() + 1) > limits.max_bytes;
@@ -58,6 +59,34 @@ Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
   }));
   if (!stopped && !batch.seqs.empty()) visit(Finish(std::move(batch)));
   return Status::Ok();
+}
+
+}  // namespace
+
+Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
+                    const BatchLimits& limits, const std::function<bool(Batch&&)>& visit) {
+  return BuildRange(journal, filter, limits, SeqRange{}, visit);
+}
+
+Result<Batch> FirstBatch(const journal::Journal& journal, const EventFilter& filter,
+                         const BatchLimits& limits, const SeqRange& range) {
+  Batch first;
+  GLASSBOX_RETURN_IF_ERROR(BuildRange(journal, filter, limits, range, [&first](Batch&& b) {
+    first = std::move(b);
+    return false;
+  }));
+  return first;
+}
+
+std::pair<Batch, Batch> SplitBatch(const Batch& batch) {
+  size_t half = batch.seqs.size() / 2, cut = 0;
+  for (size_t i = 0; i < half; ++i) cut = batch.body.find('\n', cut) + 1;
+  Batch a, b;
+  a.seqs.assign(batch.seqs.begin(), batch.seqs.begin() + static_cast<std::ptrdiff_t>(half));
+  b.seqs.assign(batch.seqs.begin() + static_cast<std::ptrdiff_t>(half), batch.seqs.end());
+  a.body = batch.body.substr(0, cut);
+  b.body = batch.body.substr(cut);
+  return {Finish(std::move(a)), Finish(std::move(b))};
 }
 
 std::optional<Compression> ParseCompression(std::string_view name) {

@@ -18,7 +18,7 @@ struct EventFilter {
   std::vector<std::string> schemas;  // iglu: URIs or bare names (match the name part)
   std::vector<std::string> phases;   // single | started | completed
   std::optional<journal::EventState> state;
-  std::string since, until;          // RFC 3339 bounds on recorded_at: since <= t < until
+  std::string since, until;  // RFC 3339 bounds on recorded_at: since <= t < until
   // Parses "schema=cli_event,phase=started,state=pending,since=2026-11-01,until=..." (the
   // shared --filter syntax); keys may repeat to widen a set.
   static Result<EventFilter> Parse(const std::string& text);
@@ -44,6 +44,20 @@ struct Batch {
 // `visit` returns false to stop.
 Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
                     const BatchLimits& limits, const std::function<bool(Batch&&)>& visit);
+
+// Journal sequence bounds: events with after_seq < seq <= through_seq.
+struct SeqRange {
+  int64_t after_seq = 0;
+  int64_t through_seq = INT64_MAX;
+};
+// The first batch BuildBatches would give over `range`; a batch without events when none is
+// left. Replay takes one batch at a time this way, so no read snapshot is held open across a
+// network call, and a batch cut off by a crash can be rebuilt byte for byte from its range.
+Result<Batch> FirstBatch(const journal::Journal& journal, const EventFilter& filter,
+                         const BatchLimits& limits, const SeqRange& range);
+// Halves a batch of two or more events (by count, first half first), for a collector that
+// answered 413. Each half is a batch in its own right, with its own idempotency key.
+std::pair<Batch, Batch> SplitBatch(const Batch& batch);
 
 // Content-Encoding of a body.
 enum class Compression { kNone, kGzip, kZstd };
