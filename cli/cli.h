@@ -9,6 +9,7 @@
 #include "glassbox/recorder.h"
 #include "glassbox/status.h"
 #include "journal/journal.h"
+#include "replay/config.h"
 #include "schema/schema.h"
 
 namespace glassbox::cli {
@@ -48,6 +49,8 @@ void RegisterSpans(CLI::App& app, const GlobalOptions& g);
 void RegisterInspect(CLI::App& app, const GlobalOptions& g);
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
 void RegisterReplay(CLI::App& app, const GlobalOptions& g);
+// --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.
+replay::Config LoadReplayConfig(const GlobalOptions& g);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);
 
 }  // namespace glassbox::cli

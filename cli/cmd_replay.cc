@@ -59,21 +59,13 @@ nlohmann::ordered_json ExplainJson(const replay::Explanation& e) {
   return j;
 }
 
-replay::Config LoadConfigOrFail(const GlobalOptions& g) {
-  bool named = !g.config.empty();
-  auto config = replay::LoadConfig(named ? g.config : replay::DefaultConfigPath(), named);
-  // A broken or missing named config needs a person, whatever the Status kind.
-  if (!config.ok()) throw Failure(kExitError, config.status().message());
-  return config.value();
-}
-
 void PrintProgress(const replay::Progress& p) {
   std::cerr << "\rsent " << p.events_sent << "/" << p.events_total << " events, " << p.wire_bytes
             << " bytes" << std::flush;
 }
 
 void RunExplain(const ReplayCliOptions& o, const GlobalOptions& g) {
-  replay::Config config = LoadConfigOrFail(g);
+  replay::Config config = LoadReplayConfig(g);
   auto journal = OpenJournal(g);
   auto e = replay::Explain(*journal, config, {});
   if (!e.ok()) Fail(e.status());
@@ -85,7 +77,7 @@ void RunExplain(const ReplayCliOptions& o, const GlobalOptions& g) {
 }
 
 void RunUpload(const ReplayCliOptions& o, const GlobalOptions& g) {
-  replay::Config config = LoadConfigOrFail(g);
+  replay::Config config = LoadReplayConfig(g);
   auto journal = OpenJournal(g);
   bool tty = ::isatty(STDERR_FILENO) == 1;
   replay::ReplayOptions options{o.dry_run, o.no_jitter, nullptr};
@@ -115,6 +107,14 @@ void RunUpload(const ReplayCliOptions& o, const GlobalOptions& g) {
 }
 
 }  // namespace
+
+replay::Config LoadReplayConfig(const GlobalOptions& g) {
+  bool named = !g.config.empty();
+  auto config = replay::LoadConfig(named ? g.config : replay::DefaultConfigPath(), named);
+  // A broken or missing named config needs a person, whatever the Status kind.
+  if (!config.ok()) throw Failure(kExitError, config.status().message());
+  return config.value();
+}
 
 void RegisterReplay(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<ReplayCliOptions>();

@@ -41,9 +41,14 @@ void Emit(const ViewOptions& o, const inspect::Json& json, const std::string& te
   }
 }
 
-inspect::PayloadOptions PayloadOptionsFor(const GlobalOptions&) {
+inspect::PayloadOptions PayloadOptionsFor(const GlobalOptions& g) {
   inspect::PayloadOptions p;
   p.user_agent = std::string("glassbox/") + Version();
+  // Batches and encoding as replay would send them with the same config.
+  replay::Config config = LoadReplayConfig(g);
+  p.compression = config.upload.compression;
+  p.limits.max_events = config.upload.max_batch_events;
+  p.limits.max_bytes = config.upload.max_batch_bytes;
   return p;
 }
 
