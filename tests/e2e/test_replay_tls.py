@@ -49,6 +49,7 @@ http {{
   uwsgi_temp_path {d}/uwsgi;
   scgi_temp_path {d}/scgi;
   client_max_body_size 8m;
+  client_body_buffer_size 8m;  # bodies stay in memory: the worker may not enter our temp dir
   server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {d}/server.pem;
@@ -76,6 +77,7 @@ class ReplayTlsTest(ReplayCase):
         listener.bind(("127.0.0.1", 0))
         listener.listen(64)
         self.port = listener.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}/v1/events"
         conf = os.path.join(self.tls, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(d=self.tls, port=self.port, upstream=self.collector.port))
@@ -100,7 +102,6 @@ class ReplayTlsTest(ReplayCase):
     def drain_log(self):
         with self.nginx.stderr:
             self.nginx.stderr.read()
-        self.url = f"https://127.0.0.1:{self.port}/v1/events"
 
     def stop_nginx(self):
         self.nginx.terminate()
