@@ -100,8 +100,11 @@ void RunUpload(const ReplayCliOptions& o, const GlobalOptions& g) {
                           std::to_string(r.upload.events) + " event(s) in " +
                           std::to_string(r.upload.batches) + " batch(es), " +
                           std::to_string(r.upload.wire_bytes) + " bytes";
-    (code == kExitOk ? std::cout : std::cerr)
-        << "glassbox replay: " << summary << (r.message.empty() ? "" : "; " + r.message) << "\n";
+    if (r.upload.batches == 0 && !r.message.empty())
+      summary = r.message;
+    else if (!r.message.empty())
+      summary += "; " + r.message;
+    (code == kExitOk ? std::cout : std::cerr) << "glassbox replay: " << summary << "\n";
   }
   if (code != kExitOk) throw Failure(code, "");
 }
