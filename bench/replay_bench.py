@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Upload throughput and wire size: glassbox replay to the project's collector on 127.0.0.1.
+
+Records N realistic cli_event events into a fresh journal (record --ndjson), then times
+`glassbox replay` (the whole process: open, scan, build, compress, POST, mark sent) for each
+compression, against a collector that only counts bytes. Baseline: the NDJSON body itself
+(what compression=none sends). Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R]
+[--json FILE]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from collector import Collector  # noqa: E402
+
+COMMANDS = ["run", "elt", "invoke", "add", "install", "config", "schedule", "test", "init"]
+PLUGINS = ["tap-github", "tap-postgres", "target-postgres", "target-snowflake", "dbt-postgres",
+           "tap-gitlab", "tap-salesforce", "target-jsonl"]
+
+
+def event_lines(n, seed=42):
+    rng = random.Random(seed)
+    for i in range(n):
+        plugins = rng.sample(PLUGINS, rng.randint(0, 3))
+        data = {"command": rng.choice(COMMANDS),
+                "args": [rng.choice(plugins) if plugins and rng.random() < .5 else
+                         f"--opt-{rng.randint(0, 30)}" for _ in range(rng.randint(0, 5))],
+                "plugins": [{"name": p, "variant": "meltano",
+                             "config": {"start_date": f"2026-0{rng.randint(1, 9)}-01",
+                                        "batch": rng.randint(1, 1000)}} for p in plugins],
+                "project_config": {"project_id": f"p-{rng.randint(1, 50)}",
+                                   "environments": ["dev", "prod"]}}
+        yield json.dumps({"schema": "cli_event", "data": data}) + "\n"
+
+
+def run(gb, env, *args):
+    return subprocess.run([gb, *args], env=env, capture_output=True, text=True, check=True)
+
+
+def bench_one(gb, events, compression, runs):
+    rates, sizes = [], []
+    lines = "".join(event_lines(events))
+    for _ in range(runs):
+        work = tempfile.mkdtemp(prefix="glassbox-replay-bench-")
+        collector = Collector(verify=False).start()
+        try:
+            env = dict(os.environ, GLASSBOX_JOURNAL=os.path.join(work, "journal.db"),
+                       XDG_CONFIG_HOME=os.path.join(work, "config"))
+            for k in ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_CONFIG"):
+                env.pop(k, None)
+            os.makedirs(os.path.join(work, "config", "glassbox"))
+            with open(os.path.join(work, "config", "glassbox", "config.toml"), "w") as f:
+                f.write(f'[upload]\nendpoint = "{collector.url}"\ncompression = "{compression}"\n'
+                        'max_bytes_per_run = "1GiB"\n')
+            subprocess.run([gb, "record", "--ndjson", "-"], input=lines, env=env, text=True,
+                           capture_output=True, check=True)
+            start = time.perf_counter()
+            report = json.loads(run(gb, env, "replay", "--no-jitter", "--format", "json").stdout)
+            elapsed = time.perf_counter() - start
+            assert report["events"] == events, report
+            assert collector.wire_bytes == report["wire_bytes"], report
+            rates.append(events / elapsed)
+            sizes.append((report["wire_bytes"] / events, report["body_bytes"] / events,
+                          report["batches"]))
+        finally:
+            collector.stop()
+            shutil.rmtree(work, ignore_errors=True)
+    wire, body, batches = sizes[0]
+    return {"compression": compression, "events": events, "runs": runs,
+            "events_per_s_median": statistics.median(rates), "events_per_s_min": min(rates),
+            "wire_bytes_per_event": wire, "ndjson_bytes_per_event": body, "batches": batches}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("glassbox")
+    p.add_argument("--events", type=int, default=20000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--json")
+    a = p.parse_args()
+    results = [bench_one(a.glassbox, a.events, c, a.runs) for c in ("zstd", "gzip", "none")]
+    print(f"{'compression':<12}{'events/s (median)':>20}{'wire B/event':>14}"
+          f"{'NDJSON B/event':>16}{'ratio':>8}{'batches':>9}")
+    for r in results:
+        print(f"{r['compression']:<12}{r['events_per_s_median']:>20,.0f}"
+              f"{r['wire_bytes_per_event']:>14.1f}{r['ndjson_bytes_per_event']:>16.1f}"
+              f"{r['ndjson_bytes_per_event'] / r['wire_bytes_per_event']:>7.1f}x"
+              f"{r['batches']:>9}")
+    print(f"({a.events} events per run, {a.runs} runs, loopback HTTP/1.1 keep-alive; "
+          "the whole `glassbox replay` process is timed)")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
