@@ -52,5 +52,6 @@ void RegisterReplay(CLI::App& app, const GlobalOptions& g);
 // --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.
 replay::Config LoadReplayConfig(const GlobalOptions& g);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);
+void RegisterPurge(CLI::App& app, const GlobalOptions& g);
 
 }  // namespace glassbox::cli

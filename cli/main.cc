@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   RegisterSchema(app, g);
   RegisterReplay(app, g);
   RegisterConsent(app, g);
+  RegisterPurge(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -125,3 +125,18 @@ class RecordTest(GlassboxCase):
         out = subprocess.run(["sqlite3", self.journal, "PRAGMA integrity_check"],
                              capture_output=True, text=True)
         self.assertEqual(out.stdout.strip(), "ok")
+
+
+class PurgeTest(GlassboxCase):
+    def test_purge_deletes_by_state_and_records_it_in_the_ledger(self):
+        for i in range(3):
+            self.run_gb("record", "cli_event", "--field", f"command=c{i}")
+        self.assertEqual(self.run_gb("purge", check=False).returncode, 64)
+        out = self.run_gb("purge", "--state", "sent")
+        self.assertIn("deleted 0", out.stdout)
+        out = self.run_gb("purge", "--state", "pending")
+        self.assertIn("deleted 3", out.stdout)
+        self.assertEqual(self.events(), [])
+        ledger = json.loads(self.run_gb("inspect", "ledger", "--format", "json").stdout)
+        deletions = [e for e in ledger["entries"] if e["kind"] == "delete"]
+        self.assertEqual([e["events"] for e in deletions], [0, 3])
