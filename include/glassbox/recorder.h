@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "glassbox/export.h"
 #include "glassbox/status.h"
 
 namespace glassbox {
@@ -48,7 +49,7 @@ class Recorder;
 
 // Started work. Complete() writes the `completed` event: the started event's data plus `final`.
 // A Span destroyed without Complete() writes nothing: the open span is how a killed run shows.
-class Span {
+class GLASSBOX_EXPORT Span {
  public:
   Span() = default;
   const std::string& id() const noexcept { return id_; }
@@ -61,7 +62,7 @@ class Span {
   std::string id_;
 };
 
-class Recorder {
+class GLASSBOX_EXPORT Recorder {
  public:
   static Result<std::unique_ptr<Recorder>> Open(const RecorderOptions& options) noexcept;
   ~Recorder();
@@ -91,6 +92,6 @@ class Recorder {
 };
 
 // The library's version, e.g. "0.1.0".
-const char* Version() noexcept;
+GLASSBOX_EXPORT const char* Version() noexcept;
 
 }  // namespace glassbox

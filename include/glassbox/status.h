@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include "glassbox/export.h"
+
 namespace glassbox {
 
 enum class StatusCode {
@@ -21,7 +23,7 @@ enum class StatusCode {
   kPermanent,        // a failure that needs a person (4xx, TLS)
 };
 
-class [[nodiscard]] Status {
+class [[nodiscard]] GLASSBOX_EXPORT Status {
  public:
   Status() noexcept = default;
   static Status Ok() noexcept { return Status(); }
