@@ -181,6 +181,16 @@ glassbox_status glassbox_options_set_full_durability(glassbox_options* o, int en
   });
 }
 
+glassbox_status glassbox_options_set_buffered(glassbox_options* o, int enabled, size_t max_events) {
+  return Guard([&] {
+    if (!o) return MissingArgument("options");
+    o->options.buffered = enabled != 0;
+    o->options.buffer_max_events =
+        max_events ? max_events : glassbox::RecorderOptions{}.buffer_max_events;
+    return GLASSBOX_OK;
+  });
+}
+
 glassbox_status glassbox_recorder_open(const glassbox_options* options, glassbox_recorder** out) {
   return Guard([&] {
     if (!out) return MissingArgument("out");
@@ -242,9 +252,7 @@ glassbox_status glassbox_complete(glassbox_recorder* recorder, const char* span_
 glassbox_status glassbox_flush(glassbox_recorder* recorder) {
   return Guard([&] {
     if (!recorder) return MissingArgument("recorder");
-    // Every Record() commits before it returns, so there is nothing to flush yet. Kept as an
-    // entry point so a buffered recorder can forward here without an ABI change.
-    return GLASSBOX_OK;
+    return FromStatus(recorder->recorder->Flush());
   });
 }
 

@@ -91,11 +91,19 @@ GLASSBOX_EXPORT glassbox_status glassbox_options_set_project_id(glassbox_options
 GLASSBOX_EXPORT glassbox_status glassbox_options_set_full_durability(glassbox_options* o,
                                                                      int enabled);
 
+/* Nonzero: buffered mode. Record, start and complete only queue the event for a background
+ * writer, so the calling thread never waits on disk; glassbox_flush and glassbox_recorder_close
+ * write the queue out. Events still queued are lost if the process is killed. At most
+ * `max_events` wait (0: the default, 100000); beyond that an event is dropped (counted and
+ * reported as GLASSBOX_BUSY) rather than block the host. */
+GLASSBOX_EXPORT glassbox_status glassbox_options_set_buffered(glassbox_options* o, int enabled,
+                                                              size_t max_events);
+
 /* Opens (creating if needed) the journal and loads the schemas. `options` may be NULL (all
  * defaults) and may be freed right after. On failure *out is NULL. */
 GLASSBOX_EXPORT glassbox_status glassbox_recorder_open(const glassbox_options* options,
                                                        glassbox_recorder** out);
-/* Closes the recorder; NULL is a no-op. Every recorded event is already durable. */
+/* Closes the recorder, writing out what buffered mode still holds; NULL is a no-op. */
 GLASSBOX_EXPORT void glassbox_recorder_close(glassbox_recorder* recorder);
 
 /* Records one event. `schema` is an iglu: URI or a short name (newest version); `data_json`
@@ -116,8 +124,8 @@ GLASSBOX_EXPORT glassbox_status glassbox_complete(glassbox_recorder* recorder, c
                                                   const char* status, const int64_t* exit_code,
                                                   const char* error_type, char* event_id);
 
-/* Makes every accepted event durable. Events are committed as they are recorded today, so this
- * returns GLASSBOX_OK at once; call it before exit anyway so a future buffered mode is safe. */
+/* Writes out every event buffered mode still holds and returns the first write error since the
+ * last flush. Unbuffered, every event is committed when recorded and this returns GLASSBOX_OK. */
 GLASSBOX_EXPORT glassbox_status glassbox_flush(glassbox_recorder* recorder);
 
 GLASSBOX_EXPORT glassbox_status glassbox_recorder_counters(const glassbox_recorder* recorder,

@@ -104,6 +104,7 @@ TEST_F(CApiTest, NullPointersAreInvalidArgumentsNotCrashes) {
   EXPECT_EQ(GLASSBOX_INVALID_ARGUMENT, glassbox_flush(nullptr));
   EXPECT_EQ(GLASSBOX_INVALID_ARGUMENT, glassbox_recorder_open(nullptr, nullptr));
   EXPECT_EQ(GLASSBOX_INVALID_ARGUMENT, glassbox_options_set_journal(nullptr, "x"));
+  EXPECT_EQ(GLASSBOX_INVALID_ARGUMENT, glassbox_options_set_buffered(nullptr, 1, 0));
   EXPECT_EQ(nullptr, glassbox_recorder_install_id(nullptr));
   glassbox_recorder_close(nullptr);
   glassbox_options_free(nullptr);
@@ -219,6 +220,28 @@ TEST_F(CApiTest, VersionAndStatusNames) {
   EXPECT_STREQ("invalid_event", glassbox_status_name(GLASSBOX_INVALID_EVENT));
   EXPECT_STREQ("internal", glassbox_status_name(GLASSBOX_INTERNAL));
   EXPECT_STREQ("unknown", glassbox_status_name(static_cast<glassbox_status>(42)));
+}
+
+TEST_F(CApiTest, BufferedEventsAreWrittenByFlush) {
+  glassbox_recorder_close(rec_);
+  glassbox_options* o = glassbox_options_new();
+  glassbox_options_set_journal(o, (dir_ / "journal.db").c_str());
+  ASSERT_EQ(GLASSBOX_OK, glassbox_options_set_buffered(o, 1, 0));
+  ASSERT_EQ(GLASSBOX_OK, glassbox_recorder_open(o, &rec_));
+  glassbox_options_free(o);
+  char span[GLASSBOX_ID_SIZE];
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(GLASSBOX_OK, glassbox_record(rec_, "cli_event", R"({"command":"run"})", nullptr));
+  }
+  ASSERT_EQ(GLASSBOX_OK, glassbox_start(rec_, "cli_event", R"({"command":"elt"})", span));
+  ASSERT_EQ(GLASSBOX_OK, glassbox_flush(rec_));
+  EXPECT_EQ(21u, Counters().recorded);
+  // Written, not just queued: another (unbuffered) recorder finds the started event.
+  glassbox_recorder* other = nullptr;
+  ASSERT_EQ(GLASSBOX_OK, Open(&other));
+  EXPECT_EQ(GLASSBOX_OK, glassbox_complete(other, span, "success", nullptr, nullptr, nullptr))
+      << glassbox_last_error();
+  glassbox_recorder_close(other);
 }
 
 // The C++ API is exported from the same library.

@@ -47,6 +47,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "glassbox_options_set_runtime": (c_int, [p, c_char_p, c_char_p]),
         "glassbox_options_set_project_id": (c_int, [p, c_char_p]),
         "glassbox_options_set_full_durability": (c_int, [p, c_int]),
+        "glassbox_options_set_buffered": (c_int, [p, c_int, ctypes.c_size_t]),
         "glassbox_recorder_open": (c_int, [p, ctypes.POINTER(p)]),
         "glassbox_recorder_close": (None, [p]),
         "glassbox_record": (c_int, [p, c_char_p, c_char_p, ctypes.c_char_p]),

@@ -66,6 +66,10 @@ class Recorder:
         schema_dir: a folder of extra schemas (Iglu layout or *.json).
         runtime_name, runtime_version: default "python" and this interpreter's version.
         full_durability: survive power loss too (fsync per event); slower.
+        buffered: queue events for a background writer so record() never waits on disk;
+            flush() and close() write them out (queued events die with a killed process).
+        buffer_max_events: how many may wait in buffered mode (None: the library's default);
+            beyond that an event is dropped and counted rather than block.
         errors: "warn" (default), "raise" or "ignore"; see the module docstring.
         library: path of libglassbox; default $GLASSBOX_LIBRARY, else the loader's search path.
     """
@@ -74,6 +78,7 @@ class Recorder:
                  app_version: Optional[str] = None, project_id: Optional[str] = None,
                  schema_dir: Optional[str] = None, runtime_name: Optional[str] = "python",
                  runtime_version: Optional[str] = None, full_durability: bool = False,
+                 buffered: bool = False, buffer_max_events: Optional[int] = None,
                  errors: ErrorMode = "warn", library: Optional[str] = None) -> None:
         if errors not in ("warn", "raise", "ignore"):
             raise ValueError('errors must be "warn", "raise" or "ignore"')
@@ -90,10 +95,10 @@ class Recorder:
         if runtime_name == "python" and runtime_version is None:
             runtime_version = platform.python_version()
         self._open(journal, app_name, app_version, project_id, schema_dir, runtime_name,
-                   runtime_version, full_durability)
+                   runtime_version, full_durability, buffered, buffer_max_events or 0)
 
     def _open(self, journal, app_name, app_version, project_id, schema_dir, runtime_name,
-              runtime_version, full_durability) -> None:
+              runtime_version, full_durability, buffered, buffer_max_events) -> None:
         lib = self._lib
         options = lib.glassbox_options_new()
         if not options:
@@ -106,6 +111,7 @@ class Recorder:
             lib.glassbox_options_set_runtime(options, _b(runtime_name), _b(runtime_version))
             lib.glassbox_options_set_project_id(options, _b(project_id))
             lib.glassbox_options_set_full_durability(options, 1 if full_durability else 0)
+            lib.glassbox_options_set_buffered(options, 1 if buffered else 0, buffer_max_events)
             handle = ctypes.c_void_p()
             self._check(lib.glassbox_recorder_open(options, ctypes.byref(handle)))
             self._handle = handle
@@ -160,7 +166,7 @@ class Recorder:
         return self._id_or_fail(st, out, mode)
 
     def flush(self) -> None:
-        """Makes every accepted event durable (today each is durable when recorded)."""
+        """Writes out what buffered mode holds (unbuffered, every event already is)."""
         if self._usable(self._errors):
             self._report(self._lib.glassbox_flush(self._handle), self._errors)
 
@@ -174,7 +180,7 @@ class Recorder:
         return Counters(c.recorded, c.refused, c.dropped, c.skipped)
 
     def close(self) -> None:
-        """Closes the journal. Idempotent; every recorded event is already durable."""
+        """Writes out what buffered mode holds and closes the journal. Idempotent."""
         with self._close_lock:
             handle, self._handle = self._handle, None
         if handle:

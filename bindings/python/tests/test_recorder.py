@@ -130,6 +130,14 @@ class RecordTest(RecorderCase):
             t.join()
         self.assertEqual(100, self.rec.counters().recorded)
 
+    def test_buffered_events_are_written_by_flush(self):
+        rec = glassbox.Recorder(self.journal, buffered=True, buffer_max_events=1000,
+                                errors="raise")
+        ids = [rec.record("cli_event", {"command": "run"}) for _ in range(30)]
+        rec.flush()
+        self.assertEqual(ids, [e["event_id"] for e in self.events()])
+        rec.close()
+
     def test_close_is_idempotent_and_later_calls_fail_cleanly(self):
         self.rec.close()
         self.rec.close()
