@@ -54,7 +54,8 @@ def bench_one(gb, events, compression, runs):
         try:
             env = dict(os.environ, GLASSBOX_JOURNAL=os.path.join(work, "journal.db"),
                        XDG_CONFIG_HOME=os.path.join(work, "config"))
-            for k in ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_CONFIG"):
+            for k in ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_CONFIG", "http_proxy",
+                      "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
                 env.pop(k, None)
             os.makedirs(os.path.join(work, "config", "glassbox"))
             with open(os.path.join(work, "config", "glassbox", "config.toml"), "w") as f:

@@ -117,7 +117,8 @@ class Collector:
             answer = self.script.pop(0) if self.script else {}
             if not answer and self.max_events is not None and len(lines) > self.max_events:
                 answer = {"status": 413}
-            record = {"key": key, "headers": dict(h.headers), "raw": raw, "body": body,
+            record = {"key": key, "path": h.path, "headers": dict(h.headers), "raw": raw,
+                      "body": body,
                       "events": len(lines), "answer": answer.get("status", "drop" if
                                                                  answer.get("drop") else 200)}
             self.requests.append(record)

@@ -15,6 +15,9 @@ class ReplayCase(GlassboxCase):
         self.addCleanup(self.collector.stop)
         self.recorded = []  # event ids, in recording order
         self.env["TZ"] = "UTC"
+        for var in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):  # loopback only
+            self.env.pop(var, None)
+            self.env.pop(var.upper(), None)
 
     def write_config(self, endpoint=None, **upload):
         """Writes the config at the default path; values are TOML literals given as Python."""

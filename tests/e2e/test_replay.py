@@ -5,6 +5,7 @@ import signal
 import subprocess
 import time
 
+from collector import Collector
 from harness import BIN
 from replay_helpers import ReplayCase
 
@@ -180,6 +181,17 @@ class ReplayPolicyTest(ReplayCase):
         missing = self.replay()  # the variable is gone: a person must act, no value shown
         self.assertEqual(missing.returncode, 1)
         self.assertIn("GB_TEST_API_KEY", missing.stderr)
+
+    def test_proxies_come_from_the_standard_environment_variables(self):
+        proxy = Collector().start()  # answers the proxied POST itself, as a stand-in proxy
+        self.addCleanup(proxy.stop)
+        self.write_config()
+        self.record(2)
+        env = dict(self.env, http_proxy=f"http://127.0.0.1:{proxy.port}", no_proxy="")
+        self.assertEqual(self.replay(env=env).returncode, 0)
+        self.assertEqual(self.collector.requests, [])
+        self.assertEqual(proxy.requests[0]["path"], self.collector.url)  # absolute-form target
+        self.assertEqual(len(proxy.accepted_events()), 2)
 
     def test_config_errors_name_the_key_and_exit_1(self):
         path = self.write_config(max_batch_evnts=3)
