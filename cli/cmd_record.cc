@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/fields.h"
+#include "recorder/input_guard.h"
 
 namespace glassbox::cli {
 namespace {
@@ -15,10 +16,35 @@ struct RecordOptions {
   std::string ndjson;
 };
 
+// Every piece of JSON from the command line passes the recorder's input guard first: a plain
+// parse would silently keep the last of two duplicate keys and misreport hostile input.
+nlohmann::json GuardedJson(const std::string& text, const std::string& what) {
+  nlohmann::json out;
+  Status st = recorder::ParseInput(text, what, &out);
+  if (!st.ok()) throw Failure(kExitDataErr, st.message());
+  return out;
+}
+
 nlohmann::json ParseFieldValue(const std::string& field, const std::string& json_text) {
-  auto v = nlohmann::json::parse(json_text, nullptr, false);
-  if (v.is_discarded()) throw Failure(kExitUsage, "--field " + field + ":= needs valid JSON");
-  return v;
+  return GuardedJson("{\"v\":" + json_text + "}", "--field " + field + ":=")["v"];
+}
+
+// Reads one line of at most `max` bytes; the rest of a longer line is skipped (*too_long set),
+// so a hostile stream cannot make the process hold an unbounded line in memory.
+bool ReadBoundedLine(std::istream& in, size_t max, std::string* line, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  std::streambuf* buf = in.rdbuf();
+  for (;;) {
+    int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) return !line->empty() || *too_long;
+    if (c == '\n') return true;
+    if (line->size() < max) {
+      line->push_back(static_cast<char>(c));
+    } else {
+      *too_long = true;
+    }
+  }
 }
 
 // Reports each refused line by number, records the rest; exit 65 when any was refused.
@@ -31,13 +57,23 @@ void RecordNdjson(Recorder& recorder, const std::string& file) {
   std::istream& src = file == "-" ? std::cin : in;
   std::string line;
   int64_t line_no = 0, accepted = 0, refused = 0;
-  while (std::getline(src, line)) {
+  bool too_long = false;
+  // The input guard's limit applies to a whole line (the envelope included).
+  const size_t max_line = recorder::kMaxInputBytes;
+  while (ReadBoundedLine(src, max_line, &line, &too_long)) {
     ++line_no;
-    if (line.empty()) continue;
-    auto obj = nlohmann::json::parse(line, nullptr, false);
-    Status st;
-    if (obj.is_discarded() || !obj.is_object() || !obj.contains("schema") ||
-        !obj["schema"].is_string() || !obj.contains("data")) {
+    if (line.empty() && !too_long) continue;
+    nlohmann::json obj;
+    Status st = too_long ? Status::InvalidEvent("line " + std::to_string(line_no) +
+                                                ": input is larger than " +
+                                                std::to_string(max_line) + " bytes")
+                         : recorder::ParseInput(line, "line " + std::to_string(line_no), &obj);
+    if (!st.ok()) {
+      std::cerr << st.message() << "\n";
+      ++refused;
+      continue;
+    }
+    if (!obj.contains("schema") || !obj["schema"].is_string() || !obj.contains("data")) {
       st = Status::InvalidEvent("expected {\"schema\": NAME, \"data\": {...}}");
     } else {
       auto id = recorder.Record(obj["schema"].get<std::string>(), obj["data"].dump());
@@ -63,12 +99,7 @@ void AddInputOptions(CLI::App* cmd, RecordOptions& o) {
 
 nlohmann::json BuildInput(const std::string& data_json, const std::vector<std::string>& fields) {
   nlohmann::json input = nlohmann::json::object();
-  if (!data_json.empty()) {
-    input = nlohmann::json::parse(data_json, nullptr, false);
-    if (input.is_discarded() || !input.is_object()) {
-      throw Failure(kExitDataErr, "--data must be a JSON object");
-    }
-  }
+  if (!data_json.empty()) input = GuardedJson(data_json, "--data");
   for (const auto& f : fields) {
     size_t eq = f.find('=');
     if (eq == std::string::npos || eq == 0) throw Failure(kExitUsage, "--field needs KEY=VALUE");

@@ -16,9 +16,13 @@ struct DCtxFree {
 
 Result<std::string> CompressBlock(std::string_view ndjson, int level) {
   thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
+  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
+  // A content checksum (4 bytes) turns a flipped byte in a stored block into a detected
+  // Corruption instead of silently altered events.
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
   std::string out(ZSTD_compressBound(ndjson.size()), '\0');
-  size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), ndjson.data(), ndjson.size(),
-                               level);
+  size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), ndjson.data(), ndjson.size());
   if (ZSTD_isError(n)) return Status::IoError(std::string("zstd: ") + ZSTD_getErrorName(n));
   out.resize(n);
   return out;
@@ -31,6 +35,8 @@ Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes) {
   }
   if (size > max_bytes) return Status::Corruption("block: content larger than the limit");
   thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
+  // Blocks are written with windows far below 2^27; a larger one is damage or an attack.
+  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 27);
   std::string out(size, '\0');
   size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("block: damaged zstd frame");

@@ -8,6 +8,22 @@
 namespace glassbox::recorder {
 namespace {
 
+// Names what is wrong in words a person can act on. nlohmann's own messages quote the
+// offending token, which may be private input, so they are never passed on.
+std::string DescribeParseError(std::size_t position, const nlohmann::detail::exception& ex) {
+  std::string what = ex.what();
+  std::string at = " (at byte " + std::to_string(position) + ")";
+  if (ex.id == 406) return "a number is out of range" + at;
+  if (what.find("UTF-8") != std::string::npos) return "a string is not valid UTF-8" + at;
+  if (what.find("surrogate") != std::string::npos) {
+    return "a string has an unpaired UTF-16 surrogate escape" + at;
+  }
+  if (what.find("control character") != std::string::npos) {
+    return "a string holds a raw control character (escape it)" + at;
+  }
+  return "not valid JSON" + at;
+}
+
 // One SAX pass that enforces the limits while nlohmann's DOM builder (which it forwards to)
 // builds the value, so input is read once. The builder lives in nlohmann's detail namespace;
 // Debian pins the version we build against.
@@ -42,8 +58,8 @@ class Guard : public nlohmann::json::json_sax_t {
   bool start_array(std::size_t n) override { return Open(false) && dom_.start_array(n); }
   bool end_array() override { return Close() && dom_.end_array(); }
   bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception&) override {
-    return Fail("not valid JSON (at byte " + std::to_string(position) + ")");
+                   const nlohmann::detail::exception& ex) override {
+    return Fail(DescribeParseError(position, ex));
   }
 
  private:

@@ -44,7 +44,8 @@ bool SuspiciousName(const std::string& path) {
                                  "auth",     "ip",     "email", "host", "path"};
   std::string leaf = path.substr(path.find_last_of('.') + 1);
   std::string lower;
-  for (char c : leaf) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : leaf)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   for (const char* w : kWords) {
     std::string word(w);
     size_t at = lower.find(word);
@@ -70,26 +71,32 @@ std::vector<FieldInfo> Schema::Fields() const {
 std::vector<LintFinding> LintDir(const std::string& dir) {
   std::vector<LintFinding> findings;
   std::map<std::string, std::string> seen;  // uri -> file
-  Status walk = ForEachSchemaFile(dir, [&](nlohmann::json doc, std::string file) {
-    auto compiled = Schema::Compile(std::move(doc), file);
-    if (!compiled.ok()) {
-      findings.push_back({file, compiled.status().message(), true});
-      return Status::Ok();
-    }
-    std::string uri = compiled.value()->key().Uri();
-    if (auto [it, fresh] = seen.emplace(uri, file); !fresh) {
-      findings.push_back({file, uri + " is also defined in " + it->second, true});
-    }
-    for (const auto& f : compiled.value()->Fields()) {
-      if (f.privacy == Privacy::kClear && SuspiciousName(f.path)) {
-        findings.push_back({file, "warning: field " + f.path +
-                                      " is clear text but its name suggests a secret or personal "
-                                      "data; hash or drop it",
-                            false});
-      }
-    }
-    return Status::Ok();
-  });
+  Status walk = ForEachSchemaFile(
+      dir,
+      [&](nlohmann::json doc, std::string file) {
+        auto compiled = Schema::Compile(std::move(doc), file);
+        if (!compiled.ok()) {
+          findings.push_back({file, compiled.status().message(), true});
+          return Status::Ok();
+        }
+        std::string uri = compiled.value()->key().Uri();
+        if (auto [it, fresh] = seen.emplace(uri, file); !fresh) {
+          findings.push_back({file, uri + " is also defined in " + it->second, true});
+        }
+        for (const auto& f : compiled.value()->Fields()) {
+          if (f.privacy == Privacy::kClear && SuspiciousName(f.path)) {
+            findings.push_back({file,
+                                "warning: field " + f.path +
+                                    " is clear text but its name suggests a secret or personal "
+                                    "data; hash or drop it",
+                                false});
+          }
+        }
+        return Status::Ok();
+      },
+      [&](const Status& bad) {
+        findings.push_back({dir, bad.message(), true});
+      });
   if (!walk.ok()) findings.push_back({dir, walk.message(), true});
   return findings;
 }

@@ -19,7 +19,8 @@ bool LooksLikeSchemaFile(const std::filesystem::path& p) {
 
 // Parses every schema file under `dir` (sorted, for stable messages), calling `add`.
 Status ForEachSchemaFile(const std::string& dir,
-                         const std::function<Status(nlohmann::json, std::string)>& add) {
+                         const std::function<Status(nlohmann::json, std::string)>& add,
+                         const std::function<void(const Status&)>& bad_file) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   std::filesystem::recursive_directory_iterator it(dir, ec), end;
@@ -31,9 +32,17 @@ Status ForEachSchemaFile(const std::string& dir,
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     auto text = base::ReadFile(f.string(), kMaxSchemaBytes);
-    if (!text.ok()) return text.status();
-    auto doc = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return Status::SchemaError(f.string() + ": not valid JSON");
+    Status problem = text.status();
+    nlohmann::json doc;
+    if (problem.ok()) {
+      doc = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
+      if (doc.is_discarded()) problem = Status::SchemaError(f.string() + ": not valid JSON");
+    }
+    if (!problem.ok() && !bad_file) return problem;
+    if (!problem.ok()) {
+      bad_file(problem);
+      continue;
+    }
     GLASSBOX_RETURN_IF_ERROR(add(std::move(doc), f.string()));
   }
   return Status::Ok();

@@ -29,7 +29,10 @@ class PlanBuilder {
 #include <functional>
 
 namespace glassbox::schema {
-// Parses every schema file under `dir` in path order and hands each to `add`.
+// Parses every schema file under `dir` in path order and hands each to `add`. A file that
+// cannot be read or parsed stops the walk with its error, unless `bad_file` is given: then it
+// receives the error and the walk goes on (lint reports every file).
 Status ForEachSchemaFile(const std::string& dir,
-                         const std::function<Status(nlohmann::json, std::string)>& add);
+                         const std::function<Status(nlohmann::json, std::string)>& add,
+                         const std::function<void(const Status&)>& bad_file = nullptr);
 }  // namespace glassbox::schema

@@ -1,0 +1,303 @@
+// The journal: append and scan, sealing into blocks, state changes, retention, small tables.
+#include "journal/journal.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "journal/block_codec.h"
+#include "journal/sqlite_util.h"
+
+namespace glassbox::journal {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/glassbox-journal-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    options_.path = dir_ + "/sub/journal.db";
+    options_.seal_events = 4;
+    options_.busy_timeout_ms = 2000;
+    Reopen();
+  }
+  void TearDown() override {
+    j_.reset();
+    fs::remove_all(dir_);
+  }
+  void Reopen() {
+    j_.reset();
+    auto j = Journal::Open(options_);
+    ASSERT_TRUE(j.ok()) << j.status().message();
+    j_ = std::move(j.value());
+  }
+  static std::string Line(int i) { return R"({"event_id":"e)" + std::to_string(i) + R"("})"; }
+  // Appends events i = from..to (one transaction each), recorded at i ms; returns their seqs.
+  std::vector<int64_t> AppendRange(int from, int to) {
+    std::vector<int64_t> seqs;
+    for (int i = from; i <= to; ++i) {
+      std::string line = Line(i);
+      EXPECT_TRUE(j_->Append({{line, EventState::kPending, i, {}}}, &seqs).ok());
+    }
+    return seqs;
+  }
+  std::vector<std::string> Lines(ScanOptions o = {}) {
+    std::vector<std::string> lines;
+    Status st = j_->Scan(o, [&](const StoredEvent& e) {
+      lines.emplace_back(e.line);
+      return true;
+    });
+    EXPECT_TRUE(st.ok()) << st.message();
+    return lines;
+  }
+  int64_t Count(const char* sql) {
+    detail::Stmt s;
+    Status st = s.Prepare(j_->db(), sql);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return s.Step(&st) ? s.Int(0) : -1;
+  }
+  int64_t Blocks() { return Count("SELECT count(*) FROM blocks"); }
+  int64_t TailRows() { return Count("SELECT count(*) FROM tail"); }
+
+  std::string dir_;
+  Options options_;
+  std::unique_ptr<Journal> j_;
+};
+
+TEST_F(JournalTest, ScanReturnsEventsInAppendOrder) {
+  std::string a = Line(1), b = Line(2), c = Line(3);
+  std::vector<int64_t> seqs;
+  ASSERT_TRUE(
+      j_->Append({{a, EventState::kPending, 1, {}}, {b, EventState::kPending, 2, {}}}, &seqs).ok());
+  ASSERT_TRUE(j_->Append({{c, EventState::kPending, 3, {}}}, &seqs).ok());
+  EXPECT_THAT(Lines(), ElementsAre(a, b, c));
+  ASSERT_EQ(seqs.size(), 3u);
+  EXPECT_LT(seqs[0], seqs[1]);
+  EXPECT_LT(seqs[1], seqs[2]);
+  ScanOptions after;
+  after.after_seq = seqs[0];
+  EXPECT_THAT(Lines(after), ElementsAre(b, c));
+}
+
+TEST_F(JournalTest, FullTailIsSealedIntoBlocksAndScansTheSame) {
+  AppendRange(1, 10);
+  EXPECT_EQ(Blocks(), 2);    // 1-4 and 5-8
+  EXPECT_EQ(TailRows(), 2);  // 9, 10
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 10; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+  ASSERT_TRUE(j_->Seal().ok());
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_EQ(Lines(), expected);
+}
+
+TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
+  AppendRange(1, 6);
+  int seen = 0;
+  ASSERT_TRUE(j_->Scan({}, [&](const StoredEvent&) { return ++seen < 5; }).ok());
+  EXPECT_EQ(seen, 5);
+}
+
+TEST_F(JournalTest, SetStatesChangesRowsInBlocksAndTail) {
+  auto seqs = AppendRange(1, 6);  // 1-4 sealed, 5-6 in the tail
+  ASSERT_EQ(Blocks(), 1);
+  LedgerEntry ledger{0, "2026-01-01T00:00:00Z", "upload", "http://127.0.0.1/", 3, 100, "ab", "ok"};
+  ASSERT_TRUE(j_->SetStates({seqs[1], seqs[3], seqs[5]}, EventState::kSent, &ledger).ok());
+  ScanOptions sent;
+  sent.state = EventState::kSent;
+  EXPECT_THAT(Lines(sent), ElementsAre(Line(2), Line(4), Line(6)));
+  auto counts = j_->CountStates();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->sent, 3);
+  EXPECT_EQ(counts->pending, 3);
+  EXPECT_EQ(counts->total(), 6);
+  int ledger_rows = 0;
+  ASSERT_TRUE(j_->ListLedger([&](const LedgerEntry& e) {
+                  EXPECT_EQ(e.kind, "upload");
+                  EXPECT_EQ(e.events, 3);
+                  return ++ledger_rows > 0;
+                }).ok());
+  EXPECT_EQ(ledger_rows, 1);
+}
+
+TEST_F(JournalTest, StateChangeOfATailRowSurvivesSealing) {
+  auto seqs = AppendRange(1, 3);
+  ASSERT_TRUE(j_->SetStates({seqs[0]}, EventState::kExported, nullptr).ok());
+  AppendRange(4, 4);  // seals 1-4
+  ASSERT_EQ(Blocks(), 1);
+  ScanOptions exported;
+  exported.state = EventState::kExported;
+  EXPECT_THAT(Lines(exported), ElementsAre(Line(1)));
+}
+
+TEST_F(JournalTest, DeleteInStateRemovesFromBlocksAndTailAndCounts) {
+  auto seqs = AppendRange(1, 10);
+  ASSERT_TRUE(j_->SetStates({seqs[0], seqs[1], seqs[2], seqs[3], seqs[5], seqs[9]},
+                            EventState::kSent, nullptr)
+                  .ok());
+  LedgerEntry ledger{0, "2026-01-01T00:00:00Z", "delete", "purge sent", 0, 0, "", "ok"};
+  int64_t deleted = -1;
+  ASSERT_TRUE(j_->DeleteInState(EventState::kSent, &ledger, &deleted).ok());
+  EXPECT_EQ(deleted, 6);
+  EXPECT_EQ(Blocks(), 1);  // the all-sent block 1-4 is gone, 5-8 rewritten without 6
+  EXPECT_THAT(Lines(), ElementsAre(Line(5), Line(7), Line(8), Line(9)));
+  int64_t ledger_events = 0;
+  ASSERT_TRUE(j_->ListLedger([&](const LedgerEntry& e) {
+                  ledger_events = e.events;
+                  return true;
+                }).ok());
+  EXPECT_EQ(ledger_events, 6);
+}
+
+TEST_F(JournalTest, DropOldBlocksDropsWholeOldBlocksAndCountsThem) {
+  AppendRange(1, 10);  // blocks hold ms 1-4 and 5-8
+  int64_t dropped = -1;
+  ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/6, 0, "retention_dropped", &dropped).ok());
+  EXPECT_EQ(dropped, 4);  // block 5-8 still holds an event at or after 6 ms
+  ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/9, 0, "retention_dropped", &dropped).ok());
+  EXPECT_EQ(dropped, 4);
+  EXPECT_EQ(j_->Counter("retention_dropped").value(), 8);
+  EXPECT_THAT(Lines(), ElementsAre(Line(9), Line(10)));
+  ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/100, 0, "retention_dropped", &dropped).ok());
+  EXPECT_EQ(dropped, 0);  // tail rows are never dropped by retention of blocks
+}
+
+TEST_F(JournalTest, DropOldBlocksHonoursTheSizeLimit) {
+  AppendRange(1, 12);
+  int64_t dropped = -1;
+  ASSERT_TRUE(j_->DropOldBlocks(0, /*max_bytes=*/1, "size_dropped", &dropped).ok());
+  EXPECT_EQ(dropped, 12 - TailRows());
+  EXPECT_EQ(Blocks(), 0);
+  EXPECT_EQ(j_->Counter("size_dropped").value(), dropped);
+}
+
+TEST_F(JournalTest, SpansOpenWithTheirStartedLineAndCloseAtomically) {
+  std::string started = Line(1), completed = Line(2);
+  ASSERT_TRUE(
+      j_->Append({{started, EventState::kPending, 10, {SpanChange::Kind::kOpen, "span-1"}}}).ok());
+  auto span = j_->FindSpan("span-1");
+  ASSERT_TRUE(span.ok());
+  EXPECT_EQ(span->line, started);
+  EXPECT_EQ(span->started_at_ms, 10);
+  int listed = 0;
+  ASSERT_TRUE(j_->ListSpans([&](const OpenSpan&) { return ++listed > 0; }).ok());
+  EXPECT_EQ(listed, 1);
+  ASSERT_TRUE(
+      j_->Append({{completed, EventState::kPending, 20, {SpanChange::Kind::kClose, "span-1"}}})
+          .ok());
+  EXPECT_EQ(j_->FindSpan("span-1").status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(Lines(), ElementsAre(started, completed));
+}
+
+TEST_F(JournalTest, CountersStartAtZeroAndAdd) {
+  EXPECT_EQ(j_->Counter("x").value(), 0);
+  ASSERT_TRUE(j_->AddCounter("x", 2).ok());
+  ASSERT_TRUE(j_->AddCounter("x", 3).ok());
+  EXPECT_EQ(j_->Counter("x").value(), 5);
+}
+
+TEST_F(JournalTest, MetaIsStoredAndAbsentKeysAreNotFound) {
+  EXPECT_EQ(j_->GetMeta("k").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(j_->SetMeta("k", "v1").ok());
+  ASSERT_TRUE(j_->SetMeta("k", "v2").ok());
+  EXPECT_EQ(j_->GetMeta("k").value(), "v2");
+  EXPECT_EQ(j_->GetMeta("hmac_key").value().size(), 64u);
+}
+
+TEST_F(JournalTest, ReopeningKeepsEventsInstallIdAndEverything) {
+  AppendRange(1, 6);
+  ASSERT_TRUE(j_->AddCounter("c", 7).ok());
+  std::string id = j_->install_id();
+  EXPECT_FALSE(id.empty());
+  Reopen();
+  EXPECT_EQ(j_->install_id(), id);
+  EXPECT_EQ(Lines().size(), 6u);
+  EXPECT_EQ(j_->Counter("c").value(), 7);
+  std::string report;
+  EXPECT_TRUE(j_->IntegrityCheck(&report).ok());
+  EXPECT_EQ(report, "ok");
+}
+
+TEST_F(JournalTest, FilesArePrivate) {
+  AppendRange(1, 1);
+  EXPECT_EQ(fs::status(options_.path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(dir_ + "/sub").permissions() & fs::perms::all, fs::perms::owner_all);
+}
+
+TEST_F(JournalTest, NewerFormatVersionIsRefused) {
+  ASSERT_TRUE(detail::Exec(j_->db(), "PRAGMA user_version = 99").ok());
+  j_.reset();
+  auto j = Journal::Open(options_);
+  ASSERT_FALSE(j.ok());
+  EXPECT_THAT(j.status().message(), HasSubstr("newer than this glassbox understands"));
+}
+
+TEST_F(JournalTest, ReadOnlyOpenSeesEventsAndCannotWrite) {
+  AppendRange(1, 2);
+  Options ro = options_;
+  ro.read_only = true;
+  auto reader = Journal::Open(ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  int n = 0;
+  ASSERT_TRUE(reader.value()->Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
+  EXPECT_EQ(n, 2);
+  std::string line = Line(3);
+  EXPECT_FALSE(reader.value()->Append({{line, EventState::kPending, 3, {}}}).ok());
+}
+
+TEST_F(JournalTest, SymlinkedJournalIsRefused) {
+  j_.reset();
+  std::string link = dir_ + "/link.db";
+  fs::create_symlink(options_.path, link);
+  Options o = options_;
+  o.path = link;
+  auto j = Journal::Open(o);
+  ASSERT_FALSE(j.ok());
+  EXPECT_THAT(j.status().message(), HasSubstr("symlink"));
+}
+
+TEST(BlockCodec, SequenceListsRoundTrip) {
+  std::vector<int64_t> seqs = {5, 6, 7, 200, 100000, 100001, int64_t{1} << 40};
+  std::vector<int64_t> back;
+  ASSERT_TRUE(detail::DecodeSeqs(detail::EncodeSeqs(seqs), 5, &back));
+  EXPECT_EQ(back, seqs);
+  std::string truncated = detail::EncodeSeqs({1, 1000});
+  truncated.pop_back();  // ends inside a varint
+  EXPECT_FALSE(detail::DecodeSeqs(truncated, 1, &back));
+}
+
+TEST(BlockCodec, FramesRoundTripAndRespectTheOutputLimit) {
+  std::string body;
+  for (int i = 0; i < 100; ++i) body += R"({"event_id":")" + std::to_string(i) + "\"}\n";
+  auto frame = detail::CompressBlock(body, 3);
+  ASSERT_TRUE(frame.ok());
+  EXPECT_LT(frame->size(), body.size());
+  EXPECT_EQ(detail::DecompressBlock(frame.value(), 1 << 20).value(), body);
+  EXPECT_EQ(detail::DecompressBlock(frame.value(), body.size() - 1).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_FALSE(detail::DecompressBlock("not a frame", 1 << 20).ok());
+}
+
+TEST(BlockCodec, AFlippedByteInAFrameIsDetected) {
+  std::string body;
+  for (int i = 0; i < 50; ++i) body += R"({"event_id":")" + std::to_string(i * 7919) + "\"}\n";
+  auto frame = detail::CompressBlock(body, 3);
+  ASSERT_TRUE(frame.ok());
+  for (size_t at = 0; at < frame->size(); ++at) {
+    std::string bad = frame.value();
+    bad[at] = static_cast<char>(bad[at] ^ 0x20);
+    auto out = detail::DecompressBlock(bad, 1 << 20);
+    EXPECT_TRUE(!out.ok() || out.value() == body) << "undetected flip at byte " << at;
+  }
+}
+
+}  // namespace
+}  // namespace glassbox::journal

@@ -1,0 +1,182 @@
+// The public Recorder: what it stores, what it refuses, and how it counts.
+#include "glassbox/recorder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "base/digest.h"
+#include "journal/journal.h"
+
+namespace glassbox {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class RecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* var : {"DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_JOURNAL"}) {
+      ::unsetenv(var);
+    }
+    char tmpl[] = "/tmp/glassbox-recorder-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    fs::create_directories(dir_ + "/schemas");
+    json doc = {{"$id", "iglu:com.acme/blob/jsonschema/1-0-0"},
+                {"type", "object"},
+                {"properties",
+                 {{"text",
+                   {{"type", "string"},
+                    {"x-privacy", "clear"},
+                    {"x-scrub", false},
+                    {"x-scrub-reason", "test data"}}}}},
+                {"additionalProperties", false}};
+    std::ofstream(dir_ + "/schemas/blob.json") << doc.dump();
+    options_.journal_path = dir_ + "/journal.db";
+    options_.schema_dir = dir_ + "/schemas";
+    options_.app_name = "recorder-test";
+  }
+  void TearDown() override {
+    rec_.reset();
+    fs::remove_all(dir_);
+  }
+  Recorder& Open() {
+    auto r = Recorder::Open(options_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    rec_ = std::move(r.value());
+    return *rec_;
+  }
+  std::vector<json> Stored() {
+    journal::Options o;
+    o.path = options_.journal_path;
+    o.read_only = true;
+    auto j = journal::Journal::Open(o);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    std::vector<json> events;
+    EXPECT_TRUE(j.value()
+                    ->Scan({},
+                           [&](const journal::StoredEvent& e) {
+                             events.push_back(json::parse(e.line));
+                             return true;
+                           })
+                    .ok());
+    return events;
+  }
+
+  std::string dir_;
+  RecorderOptions options_;
+  std::unique_ptr<Recorder> rec_;
+};
+
+TEST_F(RecorderTest, RecordStoresTheAnonymizedEventWithContext) {
+  auto id = Open().Record("cli_event", R"({"command":"run","args":["--x"],"settings":{"k":"v"}})");
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto events = Stored();
+  ASSERT_EQ(events.size(), 1u);
+  const json& e = events[0];
+  EXPECT_EQ(e["event_id"], id.value());
+  EXPECT_EQ(e["schema"], "iglu:dev.glassbox/cli_event/jsonschema/1-0-0");
+  EXPECT_EQ(e["phase"], "single");
+  EXPECT_EQ(e["data"], json({{"command", "run"}, {"args", {base::Md5Hex("--x")}}}));
+  EXPECT_EQ(e["context"]["app_name"], "recorder-test");
+  EXPECT_EQ(e["context"]["install_id"], rec_->install_id());
+  EXPECT_EQ(rec_->counters().recorded, 1u);
+}
+
+TEST_F(RecorderTest, RefusedEventsAreCountedAndNothingIsStored) {
+  Recorder& r = Open();
+  EXPECT_EQ(r.Record("cli_event", R"({"command":"run","nope":1})").status().code(),
+            StatusCode::kInvalidEvent);
+  EXPECT_EQ(r.Record("cli_event", R"({"command":"run","command":"x"})").status().code(),
+            StatusCode::kInvalidEvent);
+  EXPECT_EQ(r.Record("no_such_schema", R"({})").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.Record("cli_event", R"({"args":["x"]})").status().code(),
+            StatusCode::kInvalidEvent);  // command is required
+  EXPECT_EQ(r.counters().refused, 4u);
+  EXPECT_EQ(r.counters().recorded, 0u);
+  EXPECT_TRUE(Stored().empty());
+}
+
+TEST_F(RecorderTest, SpanCompletesWithTheStartedDataAndFinalState) {
+  Recorder& r = Open();
+  auto span = r.Start("cli_event", R"({"command":"elt"})");
+  ASSERT_TRUE(span.ok());
+  ASSERT_FALSE(span->id().empty());
+  auto done = span->Complete({"failed", 3, "ValueError"});
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  auto events = Stored();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["phase"], "completed");
+  EXPECT_EQ(events[1]["span_id"], span->id());
+  EXPECT_EQ(events[1]["data"], events[0]["data"]);
+  EXPECT_EQ(events[1]["final"]["status"], "failed");
+  EXPECT_EQ(events[1]["final"]["exit_code"], 3);
+  EXPECT_EQ(events[1]["final"]["error_type"], "ValueError");
+  EXPECT_EQ(r.Complete(span->id(), {"success", {}, ""}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.Complete("x", {"bogus", {}, ""}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RecorderTest, ConsentOffIsASuccessfulNoOpThatIsCounted) {
+  ::setenv("GLASSBOX_CONSENT", "off", 1);
+  Recorder& r = Open();
+  auto id = r.Record("cli_event", R"({"command":"run"})");
+  ::unsetenv("GLASSBOX_CONSENT");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id.value(), "");
+  EXPECT_EQ(r.counters().skipped, 1u);
+  EXPECT_TRUE(Stored().empty());
+}
+
+TEST_F(RecorderTest, ValuesWithShellMetacharactersAndNewlinesAreStoredVerbatim) {
+  std::string tricky = "$(touch /tmp/pwned); `id` | rm -rf * && echo \"q\" 'q'\nline2\r\n\tend";
+  auto id = Open().Record("blob", json({{"text", tricky}}).dump());
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto events = Stored();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["data"]["text"], tricky);
+}
+
+TEST_F(RecorderTest, ErrorsNeverEchoInputValues) {
+  Recorder& r = Open();
+  for (const char* bad : {R"({"text":"CANARY","CANARY-KEY":1})", R"({"text":["CANARY"]})",
+                          R"({"text":"CANARY","text":"CANARY"})", "{\"text\":\"CANARY\xff\"}"}) {
+    Status st = r.Record("blob", bad).status();
+    ASSERT_FALSE(st.ok()) << bad;
+    EXPECT_THAT(st.message(), Not(HasSubstr("CANARY\""))) << st.message();
+    EXPECT_THAT(st.message(), Not(HasSubstr("CANARY\xff"))) << st.message();
+  }
+}
+
+// A journal write failure (here: the file-size limit, like a full disk) is a counted drop, and
+// recording works again once the fault clears.
+TEST_F(RecorderTest, JournalWriteFailureIsACountedDropAndRecordingResumes) {
+  Recorder& r = Open();
+  ASSERT_TRUE(r.Record("blob", R"({"text":"small"})").ok());
+  ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct rlimit tight = old;
+  tight.rlim_cur = static_cast<rlim_t>(fs::file_size(options_.journal_path + "-wal") + 1024);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  std::string big = json({{"text", std::string(200000, 'x')}}).dump();
+  Status st = r.Record("blob", big).status();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(r.counters().dropped, 1u);
+  EXPECT_TRUE(r.Record("blob", big).ok());
+  EXPECT_EQ(r.counters().recorded, 2u);
+  EXPECT_EQ(Stored().size(), 2u);
+}
+
+}  // namespace
+}  // namespace glassbox
