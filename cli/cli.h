@@ -53,5 +53,6 @@ void RegisterReplay(CLI::App& app, const GlobalOptions& g);
 replay::Config LoadReplayConfig(const GlobalOptions& g);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);
 void RegisterPurge(CLI::App& app, const GlobalOptions& g);
+void RegisterDoctor(CLI::App& app, const GlobalOptions& g);
 
 }  // namespace glassbox::cli

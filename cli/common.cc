@@ -1,6 +1,9 @@
 #include <cstdlib>
 
+#include <iostream>
+
 #include "cli/cli.h"
+#include "journal/recovery.h"
 
 namespace glassbox::cli {
 
@@ -28,7 +31,13 @@ int ExitCodeFor(StatusCode code) {
   return kExitError;
 }
 
-void Fail(const Status& status) { throw Failure(ExitCodeFor(status.code()), status.message()); }
+void Fail(const Status& status) {
+  std::string message = status.message();
+  if (status.code() == StatusCode::kCorruption) {
+    message += " (run glassbox doctor: it moves the damaged journal aside and salvages it)";
+  }
+  throw Failure(ExitCodeFor(status.code()), message);
+}
 
 std::string GlobalOptions::JournalPath() const {
   if (!journal.empty()) return journal;
@@ -51,7 +60,10 @@ std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_
   journal::Options o;
   o.path = g.JournalPath();
   o.read_only = read_only;
-  auto j = journal::Journal::Open(o);
+  journal::RecoveryReport report;
+  auto j = journal::OpenOrRecover(o, &report);
+  if (!report.reason.empty())
+    std::cerr << "glassbox: warning: journal " << report.Summary() << "\n";
   if (!j.ok()) Fail(j.status());
   return std::move(j.value());
 }

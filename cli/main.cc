@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   RegisterReplay(app, g);
   RegisterConsent(app, g);
   RegisterPurge(app, g);
+  RegisterDoctor(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,8 +8,11 @@
 
 #include "base/digest.h"
 #include "base/files.h"
+#include "base/status_util.h"
 #include "journal/block_codec.h"
 #include "journal/journal_internal.h"
+#include "journal/recovery.h"
+#include "journal/salvage.h"
 #include "journal/sqlite_util.h"
 
 namespace glassbox::journal {
@@ -78,15 +81,40 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   ::umask(old_mask);
   if (rc != SQLITE_OK) return detail::SqlError(j->db_, rc, j->path_);
   if (!options.read_only) ::chmod(j->path_.c_str(), 0600);
+  FileId opened = FileId::Of(j->path_);
+  j->file_dev_ = opened.dev;
+  j->file_ino_ = opened.ino;
   sqlite3_busy_timeout(j->db_, options.busy_timeout_ms);
-  GLASSBOX_RETURN_IF_ERROR(detail::Configure(j->db_, options));
-  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(j->db_));
-  j->impl_ = std::make_unique<Impl>(j->db_, options);
-  GLASSBOX_RETURN_IF_ERROR(j->impl_->Prepare());
-  auto id = j->GetMeta("install_id");
-  if (!id.ok()) return id.status();
-  j->install_id_ = id.value();
+  Status st = j->Init(options);
+  if (!st.ok()) {
+    j->Abandon();
+    // Name the file: "disk I/O error" alone does not tell a person where to look.
+    return base::Prefixed(st, "journal " + j->path_ + ": ");
+  }
   return j;
+}
+
+void Journal::Abandon() { sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr); }
+
+Status Journal::Init(const Options& options) {
+  GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
+  GLASSBOX_RETURN_IF_ERROR(detail::Configure(db_, options));
+  GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
+  GLASSBOX_RETURN_IF_ERROR(detail::CheckForeignSchema(db_, path_));
+  bool created = false;
+  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(db_, &created));
+  impl_ = std::make_unique<Impl>(db_, options);
+  GLASSBOX_RETURN_IF_ERROR(impl_->Prepare());
+  auto id = GetMeta("install_id");
+  if (!id.ok()) return id.status();
+  install_id_ = id.value();
+  if (created) detail::WriteIdentity(path_, install_id_);
+  return detail::CheckIdentity(path_, install_id_, options.read_only);
+}
+
+bool Journal::Replaced() const {
+  FileId now = FileId::Of(path_);
+  return !now.exists || now.dev != file_dev_ || now.ino != file_ino_;
 }
 
 int64_t Journal::FileBytes() const {

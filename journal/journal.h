@@ -133,6 +133,7 @@ class Journal {
   Status SetMeta(std::string_view key, std::string_view value);
   Status AddCounter(std::string_view name, int64_t delta);
   Result<int64_t> Counter(std::string_view name) const;
+  Status ListCounters(const std::function<bool(std::string_view, int64_t)>& visit) const;
 
   std::string install_id() const { return install_id_; }
   const std::string& path() const { return path_; }
@@ -141,13 +142,21 @@ class Journal {
   // Seals the tail into blocks and merges level-0 blocks now (normally done as they fill).
   Status Seal();
   Status IntegrityCheck(std::string* report) const;
+  // True when the file at path() is no longer the one this object opened (moved aside by a
+  // recovery in another process, or deleted): reopen to write where others read.
+  bool Replaced() const;
+  // Closing will not checkpoint the WAL into the database file: call it before closing a
+  // journal found damaged, so a foreign or damaged WAL is not written into the evidence.
+  void Abandon();
   sqlite3* db() const { return db_; }  // for journal/ internals and tests
 
   class Impl;
 
  private:
   Journal() = default;
+  Status Init(const Options& options);
   sqlite3* db_ = nullptr;
+  uint64_t file_dev_ = 0, file_ino_ = 0;  // identity of the file opened (see Replaced())
   std::unique_ptr<Impl> impl_;
   std::string path_;
   std::string install_id_;

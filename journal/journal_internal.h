@@ -14,7 +14,8 @@ inline constexpr int kFormatVersion = 1;
 inline constexpr size_t kMaxBlockBytes = 64u << 20;
 
 Status Configure(sqlite3* db, const Options& options);
-Status Migrate(sqlite3* db);
+// Creates or upgrades the tables; *created tells whether this call created them.
+Status Migrate(sqlite3* db, bool* created);
 
 }  // namespace detail
 

@@ -141,4 +141,14 @@ Result<int64_t> Journal::Counter(std::string_view name) const {
   return v;
 }
 
+Status Journal::ListCounters(const std::function<bool(std::string_view, int64_t)>& visit) const {
+  Stmt s;
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "SELECT name, value FROM counters ORDER BY name"));
+  Status st;
+  while (s.Step(&st)) {
+    if (!visit(s.Text(0), s.Int(1))) break;
+  }
+  return st;
+}
+
 }  // namespace glassbox::journal

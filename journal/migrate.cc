@@ -80,7 +80,8 @@ Status Configure(sqlite3* db, const Options& options) {
                                               : "PRAGMA synchronous = NORMAL");
 }
 
-Status Migrate(sqlite3* db) {
+Status Migrate(sqlite3* db, bool* created) {
+  *created = false;
   auto version = CurrentVersion(db);
   if (!version.ok()) return version.status();
   if (version.value() == kFormatVersion) return Status::Ok();
@@ -94,7 +95,9 @@ Status Migrate(sqlite3* db) {
   version = CurrentVersion(db);  // another process may have migrated meanwhile
   if (!version.ok()) return version.status();
   if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(CreateV1(db));
-  return txn.Commit();
+  GLASSBOX_RETURN_IF_ERROR(txn.Commit());
+  *created = version.value() == 0;
+  return Status::Ok();
 }
 
 }  // namespace glassbox::journal::detail

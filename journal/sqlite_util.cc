@@ -1,10 +1,18 @@
 #include "journal/sqlite_util.h"
 
+#include <cstring>
+
 namespace glassbox::journal::detail {
 
 Status SqlError(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xFF;
+  // "disk I/O error" says little; the operating system's reason says what to fix.
+  int sys_errno = db ? sqlite3_system_errno(db) : 0;
+  if (sys_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+                         primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY)) {
+    msg += std::string(" (") + std::strerror(sys_errno) + ")";
+  }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::Busy(msg);
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::Corruption(msg);
   return Status::IoError(msg);

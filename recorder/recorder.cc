@@ -5,8 +5,10 @@
 #include <mutex>
 
 #include "base/ids.h"
+#include "base/status_util.h"
 #include "journal/consent.h"
 #include "journal/journal.h"
+#include "journal/recovery.h"
 #include "recorder/anonymizer.h"
 #include "recorder/context.h"
 #include "recorder/event.h"
@@ -22,27 +24,86 @@ const char* Version() noexcept { return GLASSBOX_VERSION; }
 class Recorder::Impl {
  public:
   std::unique_ptr<schema::Registry> registry;
-  std::unique_ptr<journal::Journal> journal;
-  std::string context_json;
-  std::string install_id;
-  recorder::AnonymizeOptions anonymize;
-  journal::Consent consent = journal::Consent::kOn;
+  RecorderOptions options;
+  journal::Options journal_options;
+  std::unique_ptr<journal::Journal> journal;  // null after a failed reopen; retried on use
+  std::string install_id;  // of the journal first opened (Recorder::install_id())
+  std::atomic<journal::Consent> consent{journal::Consent::kOn};
   std::mutex mu;  // serializes journal access
   std::unique_ptr<recorder::WriteBuffer> buffer;  // buffered mode only; declared after mu
   std::atomic<uint64_t> recorded{0}, refused{0}, dropped{0}, skipped{0};
 
+  // Opens (recovering a damaged journal) and takes over its install id, secret and consent.
+  // REQUIRES: mu held, or no other thread using this Impl yet.
+  Status Attach();
+  // What the journal in use gives the events written into it; replaced (not changed) when a
+  // recovery brings another install id or secret, so readers need no journal lock.
+  struct Identity {
+    std::string context_json;
+    recorder::AnonymizeOptions anonymize;
+  };
+  std::shared_ptr<const Identity> CurrentIdentity() {
+    std::lock_guard<std::mutex> lock(identity_mu_);
+    return identity_;
+  }
+  // REQUIRES: mu held. Appends in one transaction, recovering a damaged journal once.
+  Status Append(const std::vector<journal::NewEvent>& events);
   Result<std::string> Write(std::string_view schema_name, std::string_view data_json,
                             const char* phase, std::string span_id);
   Result<std::string> Complete(std::string_view span_id, const FinalState& final_state);
 
  private:
-  Result<std::string> Store(recorder::EventParts& parts, int64_t now_ms,
-                            journal::SpanChange span);
+  std::mutex identity_mu_;
+  std::shared_ptr<const Identity> identity_;
+  Status Usable();
+  Result<std::string> Store(recorder::EventParts& parts, int64_t now_ms, journal::SpanChange span);
 };
+
+Status Recorder::Impl::Attach() {
+  journal.reset();
+  journal::RecoveryReport report;
+  auto opened = journal::OpenOrRecover(journal_options, &report);
+  if (!opened.ok()) return opened.status();
+  auto key = opened.value()->GetMeta("hmac_key");
+  if (!key.ok()) return key.status();
+  journal = std::move(opened.value());
+  if (install_id.empty()) install_id = journal->install_id();
+  consent = journal::EffectiveConsent(*journal);
+  auto identity = std::make_shared<Identity>();
+  identity->anonymize.hmac_key = key.value();
+  identity->anonymize.scrubber = recorder::DefaultScrubber();
+  identity->context_json = recorder::CollectContext(options, journal->install_id()).dump();
+  std::lock_guard<std::mutex> lock(identity_mu_);
+  identity_ = std::move(identity);
+  return Status::Ok();
+}
+
+// The journal to write to: reopened when a failed recovery left none, or when the file was
+// moved aside by another process's recovery (or deleted), so writes land where readers look.
+Status Recorder::Impl::Usable() {
+  if (journal && !journal->Replaced()) return Status::Ok();
+  return Attach();
+}
+
+// A journal found damaged while writing is recovered and the write tried once more: the host
+// keeps recording.
+Status Recorder::Impl::Append(const std::vector<journal::NewEvent>& events) {
+  GLASSBOX_RETURN_IF_ERROR(Usable());
+  Status st = journal->Append(events);
+  if (!journal::IsDamage(st)) return st;
+  journal::FileId judged = journal::FileId::Of(journal->path());
+  journal->Abandon();
+  journal.reset();
+  journal::RecoveryReport report;
+  GLASSBOX_RETURN_IF_ERROR(journal::Recover(journal_options, st.message(), judged, &report));
+  GLASSBOX_RETURN_IF_ERROR(Attach());
+  return journal->Append(events);
+}
 
 Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t now_ms,
                                           journal::SpanChange span) {
-  parts.context_json = &context_json;
+  auto identity = CurrentIdentity();
+  parts.context_json = &identity->context_json;
   std::string line = recorder::BuildEventLine(parts);
   auto state = consent == journal::Consent::kLocal ? journal::EventState::kLocal
                                                    : journal::EventState::kPending;
@@ -55,10 +116,12 @@ Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t n
     return parts.event_id;
   }
   std::lock_guard<std::mutex> lock(mu);
-  Status st = journal->Append({{line, state, now_ms, span}});
+  Status st = Append({{line, state, now_ms, span}});
   if (!st.ok()) {
     ++dropped;
-    return st;
+    // Name the file (errors from opening it already do).
+    if (st.message().rfind("journal ", 0) == 0) return st;
+    return base::Prefixed(st, "journal " + journal_options.path + ": event not stored: ");
   }
   ++recorded;
   return parts.event_id;
@@ -78,7 +141,7 @@ Result<std::string> Recorder::Impl::Write(std::string_view schema_name,
   }
   nlohmann::json input;
   Status parsed = recorder::ParseInput(data_json, schema.value()->key().Uri(), &input);
-  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, anonymize)
+  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, CurrentIdentity()->anonymize)
                                 : Result<recorder::Anonymized>(parsed);
   if (!anonymized.ok()) {
     ++refused;
@@ -113,7 +176,8 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
   Result<journal::OpenSpan> open = Status::NotFound("");
   {
     std::lock_guard<std::mutex> lock(mu);
-    open = journal->FindSpan(span_id);
+    Status usable = Usable();
+    open = usable.ok() ? journal->FindSpan(span_id) : Result<journal::OpenSpan>(usable);
   }
   if (!open.ok()) {
     ++refused;
@@ -151,26 +215,23 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
     auto registry = schema::Registry::Open(options.schema_dir);
     if (!registry.ok()) return registry.status();
     impl->registry = std::move(registry.value());
-    journal::Options jopts;
+    impl->options = options;
+    journal::Options& jopts = impl->journal_options;
     jopts.path = options.journal_path;
     if (jopts.path.empty()) {
       const char* env = std::getenv("GLASSBOX_JOURNAL");
       jopts.path = env && *env ? env : journal::DefaultJournalPath();
     }
     jopts.sync = options.full_durability ? journal::Sync::kFull : journal::Sync::kNormal;
-    auto journal = journal::Journal::Open(jopts);
-    if (!journal.ok()) return journal.status();
-    impl->journal = std::move(journal.value());
-    impl->install_id = impl->journal->install_id();
-    impl->consent = journal::EffectiveConsent(*impl->journal);
-    auto key = impl->journal->GetMeta("hmac_key");
-    if (!key.ok()) return key.status();
-    impl->anonymize.hmac_key = key.value();
-    impl->anonymize.scrubber = recorder::DefaultScrubber();
-    impl->context_json = recorder::CollectContext(options, impl->install_id).dump();
+    GLASSBOX_RETURN_IF_ERROR(impl->Attach());
     if (options.buffered) {
-      impl->buffer = std::make_unique<recorder::WriteBuffer>(impl->journal.get(), &impl->mu,
-                                                             options.buffer_max_events);
+      Impl* raw = impl.get();
+      impl->buffer = std::make_unique<recorder::WriteBuffer>(
+          [raw](const std::vector<journal::NewEvent>& events) {
+            std::lock_guard<std::mutex> lock(raw->mu);
+            return raw->Append(events);
+          },
+          options.buffer_max_events);
     }
     return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
   } catch (const std::exception& e) {

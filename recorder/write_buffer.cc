@@ -2,8 +2,8 @@
 
 namespace glassbox::recorder {
 
-WriteBuffer::WriteBuffer(journal::Journal* journal, std::mutex* journal_mu, size_t max_events)
-    : journal_(journal), journal_mu_(journal_mu), max_events_(max_events) {
+WriteBuffer::WriteBuffer(AppendFn append, size_t max_events)
+    : append_(std::move(append)), max_events_(max_events) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -48,8 +48,7 @@ Status WriteBuffer::WriteBatch(std::vector<PendingEvent>& batch) {
   for (const auto& e : batch) {
     events.push_back({e.line, e.state, e.recorded_at_ms, {e.span_kind, e.span_id}});
   }
-  std::lock_guard<std::mutex> lock(*journal_mu_);
-  return journal_->Append(events);
+  return append_(events);
 }
 
 void WriteBuffer::Run() {

@@ -5,6 +5,7 @@
 // destructor write everything out.
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,9 +26,12 @@ struct PendingEvent {
 
 class WriteBuffer {
  public:
-  // `journal` and `journal_mu` outlive the buffer. At most `max_events` wait; beyond that
-  // Enqueue refuses (the caller counts a drop) instead of blocking the host.
-  WriteBuffer(journal::Journal* journal, std::mutex* journal_mu, size_t max_events);
+  // Appends a batch in one transaction (the recorder's, which locks its journal and recovers
+  // a damaged one); it must stay callable for the buffer's life.
+  using AppendFn = std::function<Status(const std::vector<journal::NewEvent>&)>;
+  // At most `max_events` wait; beyond that Enqueue refuses (the caller counts a drop) instead
+  // of blocking the host.
+  WriteBuffer(AppendFn append, size_t max_events);
   ~WriteBuffer();
   WriteBuffer(const WriteBuffer&) = delete;
   WriteBuffer& operator=(const WriteBuffer&) = delete;
@@ -42,8 +46,7 @@ class WriteBuffer {
   void Run();
   Status WriteBatch(std::vector<PendingEvent>& batch);
 
-  journal::Journal* journal_;
-  std::mutex* journal_mu_;
+  AppendFn append_;
   size_t max_events_;
   mutable std::mutex mu_;
   std::condition_variable wake_, done_;

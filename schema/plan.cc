@@ -65,6 +65,13 @@ Status PlanBuilder::Error(const std::string& pointer, const std::string& what) c
 
 Result<const Node*> PlanBuilder::Build(const std::string& pointer) {
   if (auto it = built_.find(pointer); it != built_.end()) return it->second;
+  // Bounded recursion: a hostile or broken document must not exhaust the stack.
+  if (depth_ >= kMaxDepth) return Error(pointer, "schema nested deeper than 64 levels");
+  struct Deeper {
+    int& d;
+    explicit Deeper(int& depth) : d(++depth) {}
+    ~Deeper() { --d; }
+  } deeper(depth_);
   nlohmann::json::json_pointer ptr;
   try {
     ptr = nlohmann::json::json_pointer(pointer);
@@ -78,7 +85,10 @@ Result<const Node*> PlanBuilder::Build(const std::string& pointer) {
     if (!ref->is_string() || ref->get<std::string>().rfind("#", 0) != 0) {
       return Error(pointer, "only local $ref (\"#/...\") is supported");
     }
+    // A chain of $refs that comes back to itself names no schema at all.
+    if (!resolving_.insert(pointer).second) return Error(pointer, "$ref cycle without a schema");
     auto target = Build(ref->get<std::string>().substr(1));
+    resolving_.erase(pointer);
     if (target.ok()) built_[pointer] = target.value();
     return target;
   }

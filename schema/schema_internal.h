@@ -1,6 +1,7 @@
 #pragma once
 // Internals of schema/.
 #include <map>
+#include <set>
 #include <string>
 
 #include "schema/schema.h"
@@ -20,8 +21,11 @@ class PlanBuilder {
   Status FillObject(const nlohmann::json& node, const std::string& pointer, Node* out);
   Status FillArray(const nlohmann::json& node, const std::string& pointer, Node* out);
 
+  static constexpr int kMaxDepth = 64;
   Schema& schema_;
   std::map<std::string, const Node*> built_;  // by JSON pointer, so $ref cycles terminate
+  std::set<std::string> resolving_;           // $ref nodes being followed right now
+  int depth_ = 0;
 };
 
 }  // namespace glassbox::schema

@@ -88,5 +88,11 @@ def percentile(sorted_values, q):
 
 
 def print_figures(name, figures):
-    """One machine-readable line per test, so CI logs carry the numbers."""
-    print(f"\nFIGURES {name}: {json.dumps(figures, sort_keys=True)}", flush=True)
+    """One machine-readable line per test, printed and appended to $GLASSBOX_FIGURES (CI shows
+    that file, since ctest hides the output of passing tests)."""
+    line = f"FIGURES {name}: {json.dumps(figures, sort_keys=True)}"
+    print("\n" + line, flush=True)
+    path = os.environ.get("GLASSBOX_FIGURES")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")

@@ -233,6 +233,25 @@ TEST_F(SchemaTest, ErrorInsideADefinitionNamesItsPointer) {
   EXPECT_THAT(CompileError(remote).message(), HasSubstr("only local $ref"));
 }
 
+TEST_F(SchemaTest, RefCycleWithoutASchemaIsAnErrorNotARecursion) {
+  json doc = Doc({{"a", {{"$ref", "#/definitions/x"}}}},
+                 {{"definitions",
+                   {{"x", {{"$ref", "#/definitions/y"}}}, {"y", {{"$ref", "#/definitions/x"}}}}}});
+  EXPECT_THAT(CompileError(doc).message(), HasSubstr("$ref cycle without a schema"));
+}
+
+TEST_F(SchemaTest, DeeplyNestedSchemaIsRefusedNotOverflowingTheStack) {
+  // Built as text: wrapping a json value 10,000 times would copy it quadratically.
+  std::string text = R"({"$id":"iglu:com.acme/deep/jsonschema/1-0-0",)";
+  for (int i = 0; i < 10000; ++i) {
+    text += R"("type":"object","additionalProperties":false,"properties":{"a":{)";
+  }
+  text += R"("type":"string","x-privacy":"clear")";
+  for (int i = 0; i < 10000; ++i) text += "}}";
+  text += "}";
+  EXPECT_THAT(CompileError(json::parse(text)).message(), HasSubstr("nested deeper than"));
+}
+
 TEST_F(SchemaTest, ArrayWithoutItemsIsAnError) {
   EXPECT_THAT(CompileError(Doc({{"a", {{"type", "array"}}}})).message(),
               HasSubstr("/properties/a: array without"));

@@ -4,6 +4,9 @@
 //
 //   gb_record_driver JOURNAL [--count N] [--tag T] [--latency] [--full-durability]
 //                            [--span-every K] [--text-bytes B]
+//   gb_record_driver JOURNAL --input FILE [--schema NAME]
+//
+// --input records the bytes of FILE, as they are, as one event's input (hostile-input tests).
 //
 // stdout: one line per acknowledged event: "ID" or, with --latency, "ID MICROSECONDS".
 // stderr: one line per refused/failed call ("error: ..."), then
@@ -15,6 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "glassbox/recorder.h"
@@ -29,6 +34,8 @@ struct Args {
   bool full_durability = false;
   long span_every = 0;
   long text_bytes = 0;
+  std::string input;  // a file whose bytes are one event's input
+  std::string schema = "cli_event";
 };
 
 bool ParseArgs(int argc, char** argv, Args* a) {
@@ -45,6 +52,10 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       a->span_every = std::atol(argv[++i]);
     else if (f == "--text-bytes" && has_value)
       a->text_bytes = std::atol(argv[++i]);
+    else if (f == "--input" && has_value)
+      a->input = argv[++i];
+    else if (f == "--schema" && has_value)
+      a->schema = argv[++i];
     else if (f == "--latency")
       a->latency = true;
     else if (f == "--full-durability")
@@ -96,6 +107,19 @@ glassbox::Status RecordOne(glassbox::Recorder& r, const Args& a, long i, std::st
   return glassbox::Status::Ok();
 }
 
+// Records FILE's bytes once; prints the id, or the error and exits 1.
+int RecordFile(glassbox::Recorder& r, const Args& a) {
+  std::ifstream in(a.input, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto id = r.Record(a.schema, bytes);
+  if (!id.ok()) {
+    std::fprintf(stderr, "error: %s\n", id.status().message().c_str());
+    return 1;
+  }
+  Emit(id.value());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,7 +127,8 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &a)) {
     std::fprintf(stderr,
                  "usage: gb_record_driver JOURNAL [--count N] [--tag T] [--latency] "
-                 "[--full-durability] [--span-every K] [--text-bytes B]\n");
+                 "[--full-durability] [--span-every K] [--text-bytes B] "
+                 "| JOURNAL --input FILE [--schema NAME]\n");
     return 64;
   }
   glassbox::RecorderOptions o;
@@ -116,6 +141,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   glassbox::Recorder& r = *opened.value();
+  if (!a.input.empty()) return RecordFile(r, a);
   bool failed = false;
   for (long i = 0; a.count == 0 || i < a.count; ++i) {
     std::string id;

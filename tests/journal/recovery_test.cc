@@ -1,0 +1,217 @@
+// Damage detection, moving aside, salvage and the fresh start.
+#include "journal/recovery.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "journal/consent.h"
+#include "journal/sqlite_util.h"
+
+namespace glassbox::journal {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/glassbox-recovery-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    options_.path = dir_ + "/journal.db";
+    options_.seal_events = 4;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A closed journal with `n` events (sealed into blocks of 4 plus a tail), a ledger entry, a
+  // counter, an open span and consent `local`; returns its install id.
+  std::string Build(int n) {
+    auto j = Journal::Open(options_);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    for (int i = 1; i <= n; ++i) {
+      std::string line = Line(i);
+      EXPECT_TRUE(j.value()->Append({{line, EventState::kPending, i, {}}}).ok());
+    }
+    std::string started = Line(1000);
+    EXPECT_TRUE(
+        j.value()
+            ->Append({{started, EventState::kPending, 1000, {SpanChange::Kind::kOpen, "s1"}}})
+            .ok());
+    EXPECT_TRUE(
+        j.value()->AppendLedger({0, "2026-01-01T00:00:00Z", "upload", "x", 1, 2, "", "ok"}).ok());
+    EXPECT_TRUE(j.value()->AddCounter("retention_dropped", 3).ok());
+    EXPECT_TRUE(StoreConsent(*j.value(), Consent::kLocal).ok());
+    return j.value()->install_id();
+  }
+  static std::string Line(int i) {
+    return R"({"event_id":"e)" + std::to_string(i) +
+           R"(","recorded_at":"2026-01-01T00:00:00.000Z"})";
+  }
+  void Damage(int64_t offset, const std::string& bytes) {
+    std::fstream f(options_.path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(offset);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::unique_ptr<Journal> OpenRecovering(RecoveryReport* report) {
+    auto j = OpenOrRecover(options_, report);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    return j.ok() ? std::move(j.value()) : nullptr;
+  }
+  static int64_t Count(const Journal& j) {
+    int64_t n = 0;
+    EXPECT_TRUE(j.Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
+    return n;
+  }
+  static void FlipBlockByte(sqlite3* db, int64_t first_seq, size_t at) {
+    detail::Stmt get, put;
+    ASSERT_TRUE(get.Prepare(db, "SELECT body FROM blocks WHERE first_seq = ?").ok());
+    get.Bind(1, first_seq);
+    Status st;
+    ASSERT_TRUE(get.Step(&st));
+    std::string body(get.Text(0));
+    body[at] = static_cast<char>(body[at] ^ 0xFF);
+    ASSERT_TRUE(put.Prepare(db, "UPDATE blocks SET body = ? WHERE first_seq = ?").ok());
+    put.BindBlob(1, body);
+    put.Bind(2, first_seq);
+    ASSERT_TRUE(put.Exec().ok());
+  }
+  std::vector<std::string> SetAside() {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      std::string name = e.path().filename().string();
+      if (name.find(".corrupt-") != std::string::npos && name.find("-wal") == std::string::npos) {
+        names.push_back(e.path().string());
+      }
+    }
+    return names;
+  }
+
+  std::string dir_;
+  Options options_;
+};
+
+TEST_F(RecoveryTest, HealthyJournalIsNotTouched) {
+  Build(10);
+  RecoveryReport report;
+  auto j = OpenRecovering(&report);
+  EXPECT_TRUE(report.reason.empty());
+  EXPECT_EQ(Count(*j), 11);
+  EXPECT_TRUE(SetAside().empty());
+}
+
+TEST_F(RecoveryTest, ZeroedHeaderIsMovedAsideAndEverythingIsSalvaged) {
+  std::string install_id = Build(10);
+  Damage(0, std::string(100, '\0'));
+  RecoveryReport report;
+  auto j = OpenRecovering(&report);
+  EXPECT_THAT(report.reason, HasSubstr("not a database"));
+  EXPECT_EQ(report.salvaged_events, 11);
+  EXPECT_TRUE(report.meta_salvaged);
+  EXPECT_EQ(Count(*j), 11);
+  EXPECT_EQ(j->install_id(), install_id);
+  EXPECT_EQ(EffectiveConsent(*j), Consent::kLocal);
+  EXPECT_EQ(j->Counter("retention_dropped").value(), 3);
+  EXPECT_TRUE(j->FindSpan("s1").ok());
+  std::vector<std::string> kinds;
+  ASSERT_TRUE(j->ListLedger([&](const LedgerEntry& e) {
+                 kinds.push_back(e.kind);
+                 return true;
+               }).ok());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"upload", "recovery"}));
+  auto aside = SetAside();
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(aside[0], report.moved_to);
+  EXPECT_EQ(fs::status(aside[0]).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::string integrity;
+  EXPECT_TRUE(j->IntegrityCheck(&integrity).ok());
+}
+
+TEST_F(RecoveryTest, TruncatedFileIsDetectedAtOpen) {
+  Build(40);
+  fs::resize_file(options_.path, fs::file_size(options_.path) / 2);
+  auto plain = Journal::Open(options_);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_TRUE(IsDamage(plain.status())) << plain.status().message();
+  RecoveryReport report;
+  auto j = OpenRecovering(&report);
+  EXPECT_FALSE(report.reason.empty());
+  EXPECT_EQ(Count(*j), report.salvaged_events);
+}
+
+TEST_F(RecoveryTest, DamagedBlockIsFoundByTheDeepCheckAndOnlyItsEventsAreLost) {
+  Build(10);  // blocks 1-4, 5-8; tail 9, 10, span start
+  {
+    auto j = Journal::Open(options_);
+    ASSERT_TRUE(j.ok());
+    FlipBlockByte(j.value()->db(), /*first_seq=*/1, /*at=*/20);
+    DeepCheckResult check;
+    ASSERT_TRUE(DeepCheck(*j.value(), &check).ok());
+    EXPECT_FALSE(check.ok());
+    EXPECT_THAT(check.problem, HasSubstr("zstd"));
+    FileId judged = FileId::Of(options_.path);
+    j.value()->Abandon();
+    j.value().reset();
+    RecoveryReport report;
+    ASSERT_TRUE(Recover(options_, check.problem, judged, &report).ok());
+    EXPECT_EQ(report.salvaged_events, 7);
+    EXPECT_EQ(report.unreadable, 1);
+  }
+  auto fresh = Journal::Open(options_);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(Count(*fresh.value()), 7);
+  DeepCheckResult check;
+  ASSERT_TRUE(DeepCheck(*fresh.value(), &check).ok());
+  EXPECT_TRUE(check.ok()) << check.problem;
+}
+
+TEST_F(RecoveryTest, RowThatIsNotAnEventIsFoundByTheDeepCheck) {
+  Build(2);
+  auto j = Journal::Open(options_);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE(detail::Exec(j.value()->db(), "UPDATE tail SET line = x'7bff' WHERE seq = 1").ok());
+  DeepCheckResult check;
+  ASSERT_TRUE(DeepCheck(*j.value(), &check).ok());
+  EXPECT_THAT(check.problem, HasSubstr("1 stored row(s) are not events"));
+}
+
+TEST_F(RecoveryTest, RecoverDoesNothingWhenTheFileWasAlreadyReplaced) {
+  Build(2);
+  FileId judged = FileId::Of(options_.path);
+  fs::rename(options_.path, options_.path + ".old");
+  Build(3);  // another process recovered meanwhile: a new file at the path
+  RecoveryReport report;
+  ASSERT_TRUE(Recover(options_, "stale judgement", judged, &report).ok());
+  EXPECT_TRUE(report.reason.empty());
+  EXPECT_TRUE(SetAside().empty());
+}
+
+TEST_F(RecoveryTest, ForeignSqliteDatabaseIsRefusedNotAdopted) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(detail::Exec(db, "CREATE TABLE photos(x); INSERT INTO photos VALUES (1)").ok());
+  sqlite3_close(db);
+  RecoveryReport report;
+  auto j = OpenOrRecover(options_, &report);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(j.status().message(), HasSubstr("not a glassbox journal"));
+  EXPECT_TRUE(SetAside().empty());
+}
+
+TEST_F(RecoveryTest, ReplacedReportsAMovedOrDeletedFile) {
+  auto j = Journal::Open(options_);
+  ASSERT_TRUE(j.ok());
+  EXPECT_FALSE(j.value()->Replaced());
+  fs::rename(options_.path, options_.path + ".moved");
+  EXPECT_TRUE(j.value()->Replaced());
+}
+
+}  // namespace
+}  // namespace glassbox::journal
