@@ -214,7 +214,8 @@ void RunDoctor(const GlobalOptions& g, const DoctorOptions& o) {
   }
   ListFiles(&f);
   if (o.format == "json") {
-    std::cout << ToJson(f).dump(2) << "\n";
+    // Names read from a damaged file may hold invalid UTF-8: replace, never throw.
+    std::cout << ToJson(f).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     PrintText(f);
   }

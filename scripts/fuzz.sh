@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and fuzzes each for SECONDS, starting
+# from a copy of its committed corpus (fuzz/corpus/<target>/). A crash fails the script and
+# leaves its input in BUILD_DIR/artifacts/: add it to the corpus to make it a regression test.
+# Usage: scripts/fuzz.sh [BUILD_DIR] [SECONDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build-fuzz}
+seconds=${2:-20}
+targets=(fuzz_event_json fuzz_schema fuzz_block fuzz_config fuzz_retry_after)
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DGLASSBOX_FUZZ=ON -DGLASSBOX_TESTS=OFF -DGLASSBOX_BENCH=OFF \
+  -DGLASSBOX_SANITIZE="address;undefined;fuzzer-no-link" >/dev/null
+cmake --build "$build" --target "${targets[@]}"
+mkdir -p "$build/artifacts"
+for t in "${targets[@]}"; do
+  work=$(mktemp -d)
+  cp -r "$root/fuzz/corpus/$t/." "$work/"
+  echo "fuzzing $t for ${seconds}s"
+  status=0
+  "$build/fuzz/$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+    -artifact_prefix="$build/artifacts/$t-" -print_final_stats=1 "$work" \
+    >"$build/artifacts/$t.log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::new_units_added)|ERROR|SUMMARY" \
+    "$build/artifacts/$t.log" || true
+  rm -rf "$work"
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz target $t failed; inputs in $build/artifacts/" >&2
+    exit 1
+  fi
+done
