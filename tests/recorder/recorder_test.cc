@@ -178,5 +178,44 @@ TEST_F(RecorderTest, JournalWriteFailureIsACountedDropAndRecordingResumes) {
   EXPECT_EQ(Stored().size(), 2u);
 }
 
+TEST_F(RecorderTest, OpenOnADamagedJournalRecoversInsteadOfFailing) {
+  std::string install_id;
+  {
+    Recorder& r = Open();
+    ASSERT_TRUE(r.Record("blob", R"({"text":"before"})").ok());
+    install_id = r.install_id();
+    rec_.reset();
+  }
+  {
+    std::fstream f(options_.journal_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.write(std::string(100, '\0').data(), 100);  // the header: "file is not a database"
+  }
+  Recorder& r = Open();
+  EXPECT_EQ(r.install_id(), install_id);
+  ASSERT_TRUE(r.Record("blob", R"({"text":"after"})").ok());
+  auto events = Stored();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["data"]["text"], "before");
+  EXPECT_EQ(events[1]["data"]["text"], "after");
+  bool set_aside = false;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    set_aside |= e.path().filename().string().find("journal.db.corrupt-") == 0;
+  }
+  EXPECT_TRUE(set_aside);
+}
+
+TEST_F(RecorderTest, WritesFollowAJournalReplacedByAnotherProcess) {
+  Recorder& r = Open();
+  ASSERT_TRUE(r.Record("blob", R"({"text":"old"})").ok());
+  // What another process's recovery does: the file at the path is moved away.
+  fs::rename(options_.journal_path, options_.journal_path + ".elsewhere");
+  fs::remove(options_.journal_path + "-wal");
+  fs::remove(options_.journal_path + "-shm");
+  ASSERT_TRUE(r.Record("blob", R"({"text":"new"})").ok());
+  auto events = Stored();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["data"]["text"], "new");
+}
+
 }  // namespace
 }  // namespace glassbox
