@@ -174,11 +174,14 @@ void PrintText(const Findings& f) {
     return;
   }
   std::cout << "check       "
-            << (f.check.ok()
-                    ? "ok"
-                    : "DAMAGED: " + (f.check.problem.empty() ? f.check.integrity : f.check.problem))
-            << " (integrity_check " << f.check.integrity << "; " << f.check.blocks << " blocks, "
-            << f.check.events << " events read)\n";
+            << (f.check.ok() ? "ok"
+                             : "DAMAGED: " +
+                                   (f.check.problem.empty() ? f.check.integrity : f.check.problem));
+  if (!f.check.integrity.empty()) {
+    std::cout << " (integrity_check " << f.check.integrity << "; " << f.check.blocks << " blocks, "
+              << f.check.events << " events read)";
+  }
+  std::cout << "\n";
   for (const auto& r : f.repaired_now) std::cout << "repaired    " << r.Summary() << "\n";
   std::cout << "files       directory " << Octal(f.dir_mode)
             << ((f.dir_mode & 077) ? " (warning: not private; chmod 700)" : "") << "\n";
@@ -186,10 +189,14 @@ void PrintText(const Findings& f) {
     std::cout << "            " << i.name << " " << Octal(i.mode) << " " << i.bytes << " bytes"
               << ((i.mode & 077) ? " (warning: not private; chmod 600)" : "") << "\n";
   }
-  std::cout << "consent     " << f.consent << " (" << f.consent_source << ")\n";
-  std::cout << "events      " << f.states.total() << " (pending " << f.states.pending << ", sent "
-            << f.states.sent << ", exported " << f.states.exported << ", local " << f.states.local
-            << "); open spans " << f.open_spans << "\n";
+  if (f.consent.empty()) {
+    std::cout << "consent     unknown: the journal cannot be read\n";
+  } else {
+    std::cout << "consent     " << f.consent << " (" << f.consent_source << ")\n";
+    std::cout << "events      " << f.states.total() << " (pending " << f.states.pending << ", sent "
+              << f.states.sent << ", exported " << f.states.exported << ", local " << f.states.local
+              << "); open spans " << f.open_spans << "\n";
+  }
   for (const auto& [name, v] : f.counters) std::cout << "counter     " << name << " " << v << "\n";
   for (const auto& e : f.recoveries) std::cout << "recovery    " << e.at << " " << e.result << "\n";
   for (const auto& i : f.set_aside) {
