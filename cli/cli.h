@@ -10,6 +10,7 @@
 #include "glassbox/status.h"
 #include "journal/journal.h"
 #include "replay/config.h"
+#include "replay/bundle.h"
 #include "schema/schema.h"
 
 namespace glassbox::cli {
@@ -32,21 +33,42 @@ struct Failure : std::runtime_error {
 [[noreturn]] void Fail(const Status& status);
 int ExitCodeFor(StatusCode code);
 
+struct GlobalOptions;
+
+// Bundle reading limits from the command line (--max-bytes, --max-line-bytes,
+// --max-window-log); what is not given comes from the defaults in replay/bundle.h.
+struct BundleLimitFlags {
+  std::optional<int64_t> max_bytes, max_line_bytes;
+  std::optional<int> window_log_max;
+  void Register(CLI::App* cmd);
+  replay::BundleLimits Resolve(const GlobalOptions& g) const;
+};
+
 struct GlobalOptions {
   std::string journal;  // --journal / GLASSBOX_JOURNAL
   std::string schemas;  // --schemas / GLASSBOX_SCHEMAS
   std::string config;   // --config / GLASSBOX_CONFIG
+  // `inspect FILE.gbx`: OpenJournal then gives the bundle, verified, loaded into a private
+  // in-memory journal, so every inspect view reads a bundle as it reads a journal.
+  std::string bundle;
+  BundleLimitFlags bundle_limits;
   std::string JournalPath() const;
 };
 
 std::unique_ptr<Recorder> OpenRecorder(const GlobalOptions& g);
 std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_only = false);
+// Reads and verifies a bundle (limits from `g`); refusals exit 65.
+replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
+                              EVP_PKEY* verify_key = nullptr, bool require_signature = false);
+// The bundle as a private in-memory journal (nothing is written to disk).
+std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
+                                                      const std::string& path);
 std::unique_ptr<schema::Registry> OpenRegistry(const GlobalOptions& g);
 
 // Registration functions, one per subcommand file.
 void RegisterRecord(CLI::App& app, const GlobalOptions& g);
 void RegisterSpans(CLI::App& app, const GlobalOptions& g);
-void RegisterInspect(CLI::App& app, const GlobalOptions& g);
+void RegisterInspect(CLI::App& app, GlobalOptions& g);
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
 void RegisterReplay(CLI::App& app, const GlobalOptions& g);
 // --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.
@@ -54,5 +76,6 @@ replay::Config LoadReplayConfig(const GlobalOptions& g);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);
 void RegisterPurge(CLI::App& app, const GlobalOptions& g);
 void RegisterDoctor(CLI::App& app, const GlobalOptions& g);
+void RegisterBundle(CLI::App& app, GlobalOptions& g);  // export, import, keygen
 
 }  // namespace glassbox::cli

@@ -22,9 +22,15 @@ inspect::Format ParseFormat(const std::string& f) {
 
 }  // namespace
 
-void RegisterInspect(CLI::App& app, const GlobalOptions& g) {
+void RegisterInspect(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "Show what the journal holds and would send");
+  // Views are subcommands; fallthrough (inherited by each view added below) lets
+  // `inspect events FILE.gbx` reach the FILE argument, which OpenJournal then serves.
+  cmd->fallthrough();
+  cmd->add_option("bundle", g.bundle, "A bundle (.gbx) to inspect instead of the journal")
+      ->check(CLI::ExistingFile);
+  g.bundle_limits.Register(cmd);
   cmd->add_option("--format", o->format, "table (for people) or json")
       ->check(CLI::IsMember({"table", "text", "json"}));
   cmd->callback([o, cmd, &g] {

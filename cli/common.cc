@@ -57,6 +57,7 @@ std::unique_ptr<Recorder> OpenRecorder(const GlobalOptions& g) {
 }
 
 std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_only) {
+  if (!g.bundle.empty()) return OpenBundleAsJournal(g, g.bundle);
   journal::Options o;
   o.path = g.JournalPath();
   o.read_only = read_only;

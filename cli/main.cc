@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   RegisterConsent(app, g);
   RegisterPurge(app, g);
   RegisterDoctor(app, g);
+  RegisterBundle(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -138,8 +138,9 @@ int64_t Journal::UsedBytes() const {
   return (pages - free_pages) * page_size;
 }
 
-Status Journal::Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs) {
-  return impl_->Append(events, seqs);
+Status Journal::Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs,
+                       const LedgerEntry* ledger) {
+  return impl_->Append(events, seqs, ledger);
 }
 
 Status Journal::Scan(const ScanOptions& options,

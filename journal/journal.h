@@ -93,9 +93,10 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   // Appends events in one transaction; each survives kill -9 once this returns OK.
-  // `span` (optional) registers an open span or, with an empty line, closes it, atomically.
   // `span` (when set) opens a span with this event as its `started` line, or closes it.
-  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs = nullptr);
+  // `ledger` (when set) is appended in the same transaction (import).
+  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs = nullptr,
+                const LedgerEntry* ledger = nullptr);
 
   // Streams events in journal order from one consistent snapshot. Return false to stop.
   Status Scan(const ScanOptions& options,

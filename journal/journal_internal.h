@@ -23,7 +23,8 @@ class Journal::Impl {
  public:
   Impl(sqlite3* db, const Options& options) : db_(db), options_(options) {}
   Status Prepare();
-  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs);
+  Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs,
+                const LedgerEntry* ledger);
   Status Scan(const ScanOptions& options,
               const std::function<bool(const StoredEvent&)>& visit) const;
   Status SetStates(const std::vector<int64_t>& seqs, EventState state, const LedgerEntry* ledger);

@@ -52,8 +52,9 @@ Status Journal::Impl::ApplySpan(const NewEvent& e) {
   return s.Exec();
 }
 
-Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs) {
-  if (events.empty()) return Status::Ok();
+Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs,
+                             const LedgerEntry* ledger) {
+  if (events.empty() && !ledger) return Status::Ok();
   int64_t seq = 0;
   {
     Transaction txn(db_);
@@ -62,8 +63,10 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
       GLASSBOX_RETURN_IF_ERROR(InsertOne(e, &seq));
       if (seqs) seqs->push_back(seq);
     }
+    if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
     GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   }
+  if (events.empty()) return Status::Ok();
   // The events are durable now; sealing is housekeeping and its failure loses nothing.
   (void)MaybeSeal(seq);
   return Status::Ok();

@@ -56,7 +56,7 @@ Result<EventFilter> EventFilter::Parse(const std::string& text) {
 }
 
 bool EventFilter::Matches(std::string_view line, journal::EventState s) const {
-  if (state && *state != s) return false;
+  if (state ? *state != s : all_states && s == journal::EventState::kLocal) return false;
   if (schemas.empty() && phases.empty() && since.empty() && until.empty()) return true;
   EventHeader h;
   if (!ReadEventHeader(line, &h)) return false;

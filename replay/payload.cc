@@ -35,7 +35,7 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
                   const BatchLimits& limits, const SeqRange& range,
                   const std::function<bool(Batch&&)>& visit) {
   EventFilter f = filter;
-  if (!f.state) f.state = journal::EventState::kPending;
+  if (!f.state && !f.all_states) f.state = journal::EventState::kPending;
   journal::ScanOptions scan;
   scan.state = f.state;
   scan.after_seq = range.after_seq;

@@ -1,0 +1,100 @@
+// export, import, keygen: carrying events across an air gap (replay/BUNDLE.md).
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace glassbox::cli {
+namespace {
+
+struct ExportFlags {
+  std::string out, sign, filter;
+  bool all = false;
+};
+
+struct ImportFlags {
+  std::string file, verify_key;
+  bool require_signature = false;
+};
+
+replay::Pkey LoadKey(const std::string& path, bool private_key) {
+  auto key = private_key ? replay::LoadPrivateKey(path) : replay::LoadPublicKey(path);
+  if (!key.ok()) Fail(key.status());
+  return std::move(key.value());
+}
+
+void RunExport(const GlobalOptions& g, const ExportFlags& f) {
+  replay::ExportOptions o;
+  o.out_path = f.out;
+  o.all = f.all;
+  auto filter = replay::EventFilter::Parse(f.filter);
+  if (!filter.ok()) Fail(filter.status());
+  o.filter = filter.value();
+  replay::Pkey key;
+  if (!f.sign.empty()) key = LoadKey(f.sign, true);
+  o.sign_key = key.get();
+  auto journal = OpenJournal(g);
+  auto m = replay::ExportBundle(*journal, o);
+  if (!m.ok()) Fail(m.status());
+  std::cout << "exported " << m->event_count << " event(s) to " << f.out << " ("
+            << (m->signed_by.empty() ? "unsigned" : "signed by key " + m->signed_by) << ")\n";
+}
+
+void RunImport(const GlobalOptions& g, const ImportFlags& f) {
+  if (f.require_signature && f.verify_key.empty()) {
+    throw Failure(kExitUsage, "--require-signature needs --verify-key PUB");
+  }
+  replay::Pkey key;
+  if (!f.verify_key.empty()) key = LoadKey(f.verify_key, false);
+  replay::Bundle bundle = ReadBundleFile(g, f.file, key.get(), f.require_signature);
+  if (bundle.manifest.signature.empty()) {
+    std::cerr << "glassbox: warning: " << f.file << " is not signed\n";
+  } else if (!bundle.signature_verified) {
+    std::cerr << "glassbox: warning: " << f.file
+              << " is signed but was not verified (no --verify-key)\n";
+  }
+  auto journal = OpenJournal(g);
+  auto report = replay::ImportBundle(bundle, *journal, {f.file});
+  if (!report.ok()) Fail(report.status());
+  std::cout << "imported " << report->added << " new event(s) from " << f.file << "; "
+            << report->present << " already present\n";
+}
+
+void RunKeygen(const std::string& out) {
+  Status st = replay::GenerateKeyPair(out);
+  if (!st.ok()) Fail(st);
+  std::string id = replay::KeyId(LoadKey(out + ".pub", false).get());
+  std::cout << "wrote " << out << " (private key, mode 0600) and " << out
+            << ".pub (public key)\nkey id " << id << "\n";
+}
+
+}  // namespace
+
+void RegisterBundle(CLI::App& app, GlobalOptions& g) {
+  auto e = std::make_shared<ExportFlags>();
+  auto* exp = app.add_subcommand("export",
+                                 "Write pending events to a bundle file and mark them "
+                                 "exported");
+  exp->add_option("--out,-o", e->out, "The bundle file to create (by convention *.gbx)")
+      ->required();
+  exp->add_option("--sign", e->sign, "Sign with this Ed25519 private key (from keygen)");
+  exp->add_option("--filter", e->filter,
+                  "Only matching events: schema=NAME,phase=P,state=S,since=T,until=T");
+  exp->add_flag("--all", e->all, "Also events already sent or exported (never local ones)");
+  exp->callback([e, &g] { RunExport(g, *e); });
+
+  auto i = std::make_shared<ImportFlags>();
+  auto* imp = app.add_subcommand("import", "Merge a bundle's events into the journal");
+  imp->add_option("file", i->file, "The bundle file")->required();
+  imp->add_option("--verify-key", i->verify_key, "Verify the signature with this public key");
+  imp->add_flag("--require-signature", i->require_signature,
+                "Refuse a bundle that is not signed by --verify-key");
+  g.bundle_limits.Register(imp);
+  imp->callback([i, &g] { RunImport(g, *i); });
+
+  auto k = std::make_shared<std::string>();
+  auto* key = app.add_subcommand("keygen", "Create an Ed25519 key pair for signing bundles");
+  key->add_option("--out,-o", *k, "Private key file; the public key goes to FILE.pub")->required();
+  key->callback([k] { RunKeygen(*k); });
+}
+
+}  // namespace glassbox::cli

@@ -1,0 +1,127 @@
+#pragma once
+// Bundles carry a journal's events across an air gap in one file: a standard zstd stream of
+// NDJSON whose first line is a manifest and every further line one event, byte for byte as
+// the payload builder gives it. The format is specified once, in replay/BUNDLE.md.
+//
+// Readers trust nothing: ParseBundle checks every frame, limit, line, schema and digest (and
+// the signature when asked) before it returns, and a refused bundle yields nothing at all.
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ids.h"
+#include "glassbox/status.h"
+#include "journal/journal.h"
+#include "replay/payload.h"
+#include "replay/signing.h"
+#include "schema/schema.h"
+
+namespace glassbox::replay {
+
+inline constexpr int kBundleFormatVersion = 1;
+inline constexpr int kBundleWindowLog = 22;  // writers' zstd window: 4 MiB
+inline constexpr int kBundleCompressionLevel = 9;
+
+// What a reader accepts; each bound has a CLI flag and a [bundle] config key (README.md).
+struct BundleLimits {
+  int64_t max_bytes = 256ll << 20;   // decompressed bytes (manifest + events); also the file
+  int64_t max_line_bytes = 1 << 20;  // one line, without its newline
+  int window_log_max = 23;           // largest zstd window accepted: 2^23 bytes = 8 MiB
+  int max_depth = 32;                // JSON nesting inside one line
+  Status Check() const;              // InvalidArgument naming the bound that is out of range
+};
+
+struct Manifest {
+  int64_t format = kBundleFormatVersion;  // "glassbox_bundle"
+  std::string created_at;                 // RFC 3339
+  std::string source_install_id;
+  std::string glassbox_version;
+  int64_t event_count = 0;
+  int64_t events_bytes = 0;                         // the event lines with their newlines
+  std::string first_recorded_at, last_recorded_at;  // empty (JSON null) for no events
+  std::vector<std::string> schemas;                 // iglu: URIs, sorted, unique
+  std::string events_sha256;                        // of the event lines, as they follow
+  std::string signed_by;                            // key id (KeyId); empty: unsigned
+  std::string signature;                            // base64 Ed25519; empty: unsigned
+
+  nlohmann::json ToJson() const;  // every member; signed_by/signature only when set
+  // What the signature covers: RFC 8785 canonical JSON of ToJson() without "signature".
+  std::string SignedMessage() const;
+  // Strict: exactly the members above with their types, nothing else.
+  static Result<Manifest> FromJson(const nlohmann::json& json);
+};
+
+struct ReadOptions {
+  const schema::Registry* registry = nullptr;  // REQUIRED: each event's schema and data
+  BundleLimits limits;
+  EVP_PKEY* verify_key = nullptr;  // when set, a present signature must verify under it
+  bool require_signature = false;  // REQUIRES: verify_key; an unsigned bundle is refused
+};
+
+// A verified bundle, held in memory (bounded by BundleLimits::max_bytes).
+struct Bundle {
+  struct Event {
+    size_t offset = 0, size = 0;  // of the line in `lines`, without its newline
+    int64_t recorded_ms = 0;
+  };
+  Manifest manifest;
+  std::string lines;  // the event lines, each ending "\n", exactly as in the file
+  std::vector<Event> events;
+  bool signature_verified = false;
+
+  std::string_view Line(size_t i) const {
+    return {lines.data() + events[i].offset, events[i].size};
+  }
+  // Every event line starts {"event_id":"<36 characters>" (the reader checks it).
+  std::string_view EventId(size_t i) const { return Line(i).substr(13, 36); }
+};
+
+// Checks and loads a bundle from its bytes. Errors are InvalidEvent (a refused bundle) or
+// InvalidArgument (bad options) and name the line, field or check, never an event's value.
+Result<Bundle> ParseBundle(std::string_view bytes, const ReadOptions& options);
+// Reads `path` (refusing files larger than max_bytes) and parses it; messages name the file.
+Result<Bundle> ReadBundle(const std::string& path, const ReadOptions& options);
+
+// The bytes of a bundle: the manifest line as canonical JSON, then `lines` (each ending "\n"),
+// as zstd frames with checksums. Export uses it; tests use it to build hostile bundles.
+Result<std::string> EncodeBundle(const Manifest& manifest, std::string_view lines,
+                                 int level = kBundleCompressionLevel);
+
+struct ExportOptions {
+  std::string out_path;          // must not exist yet
+  EVP_PKEY* sign_key = nullptr;  // when set, the manifest is signed
+  EventFilter filter;            // its state unset: pending events only
+  bool all = false;              // pending, sent and exported events alike (never local)
+  int level = kBundleCompressionLevel;
+  std::function<base::Clock::time_point()> now = [] { return base::Clock::now(); };
+};
+
+// Writes the events that `filter` selects, through the payload builder, to a new file (0600,
+// temp file + rename), then marks them `exported` in the transaction that appends the ledger
+// row (kind "export"). If that transaction fails the file is removed. Refused (PolicyDenied)
+// unless consent is `on`; `local` events are never exported.
+Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& options);
+
+struct ImportOptions {
+  std::string source;  // the file, for the ledger row
+  std::function<base::Clock::time_point()> now = [] { return base::Clock::now(); };
+};
+struct ImportReport {
+  int64_t added = 0;    // new events, now pending (local under consent `local`)
+  int64_t present = 0;  // skipped: an event with the same event_id was already there
+};
+
+// Appends the bundle's events not yet in `journal` (by event_id) and the ledger row (kind
+// "import") in one transaction: all or nothing. Refused (PolicyDenied) under consent `off`.
+// REQUIRES: the caller holds the journal's replay lock (no concurrent import or export).
+Result<ImportReport> ImportBundle(const Bundle& bundle, journal::Journal& journal,
+                                  const ImportOptions& options);
+
+// Appends every event of `bundle`, pending, in bundle order, to a new private journal that
+// stands in for the bundle (inspect FILE.gbx, replay --bundle): no consent gate, no ledger.
+Status StageBundle(const Bundle& bundle, journal::Journal& staging);
+
+}  // namespace glassbox::replay

@@ -1,0 +1,149 @@
+// export: events through the payload builder into a bundle file, then `exported`.
+//
+// Order of effects, so that a crash never loses an event: the file is written to a temp name,
+// synced and renamed into place; only then are the events marked exported (with the ledger
+// row, one transaction). A crash in between leaves a complete bundle and the events still
+// pending: the next export carries them again, and import skips what it already has.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "base/canonical_json.h"
+#include "base/files.h"
+#include "journal/consent.h"
+#include "replay/bundle.h"
+#include "replay/bundle_internal.h"
+
+namespace glassbox::replay {
+namespace {
+
+// Batches only bound memory here: the bundle's event lines are the batches' bodies in order.
+constexpr BatchLimits kExportBatch{4096, 4 << 20};
+
+struct Collected {
+  explicit Collected(int level) : body(level) {}
+  std::vector<int64_t> seqs;
+  detail::FrameWriter body;
+  detail::Sha256Stream sha;
+  int64_t bytes = 0;
+  std::set<std::string> schemas;
+  std::string first, last;
+};
+
+// The manifest facts of one line, computed as the reader will check them.
+Status Note(std::string_view line, Collected* c) {
+  auto e = nlohmann::json::parse(line, nullptr, false);
+  if (!e.is_object() || !e.contains("schema") || !e["schema"].is_string() ||
+      !e.contains("recorded_at") || !e["recorded_at"].is_string()) {
+    return Status::Corruption("journal holds an event line without schema or recorded_at");
+  }
+  std::string at = e["recorded_at"].get<std::string>();
+  c->schemas.insert(e["schema"].get<std::string>());
+  if (c->first.empty() || at < c->first) c->first = at;
+  if (at > c->last) c->last = at;
+  return Status::Ok();
+}
+
+Status AddBatch(Batch& batch, Collected* c) {
+  std::string_view rest = batch.body;
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    GLASSBOX_RETURN_IF_ERROR(Note(rest.substr(0, nl), c));
+    rest.remove_prefix(nl + 1);
+  }
+  GLASSBOX_RETURN_IF_ERROR(c->body.Add(batch.body));
+  c->sha.Update(batch.body);
+  c->bytes += static_cast<int64_t>(batch.body.size());
+  c->seqs.insert(c->seqs.end(), batch.seqs.begin(), batch.seqs.end());
+  return Status::Ok();
+}
+
+Status Collect(const journal::Journal& journal, const EventFilter& filter, Collected* c) {
+  Status inner;
+  GLASSBOX_RETURN_IF_ERROR(BuildBatches(journal, filter, kExportBatch, [&](Batch&& b) {
+    inner = AddBatch(b, c);
+    return inner.ok();
+  }));
+  return inner;
+}
+
+Result<EventFilter> ExportFilter(const ExportOptions& o) {
+  EventFilter f = o.filter;
+  if (f.state == journal::EventState::kLocal) {
+    return Status::InvalidArgument(
+        "local events never leave this machine; they cannot be exported");
+  }
+  if (f.state && f.state != journal::EventState::kPending && !o.all) {
+    return Status::InvalidArgument("exporting sent or exported events again needs --all");
+  }
+  f.all_states = o.all;
+  return f;
+}
+
+Result<Manifest> BuildManifest(const journal::Journal& journal, Collected& c,
+                               const ExportOptions& o) {
+  Manifest m;
+  m.created_at = base::Rfc3339(o.now());
+  m.source_install_id = journal.install_id();
+  m.glassbox_version = GLASSBOX_VERSION;
+  m.event_count = static_cast<int64_t>(c.seqs.size());
+  m.events_bytes = c.bytes;
+  m.first_recorded_at = c.first;
+  m.last_recorded_at = c.last;
+  m.schemas.assign(c.schemas.begin(), c.schemas.end());
+  m.events_sha256 = c.sha.HexFinal();
+  if (o.sign_key) {
+    m.signed_by = KeyId(o.sign_key);
+    auto sig = Sign(o.sign_key, m.SignedMessage());
+    if (!sig.ok()) return sig.status();
+    m.signature = sig.value();
+  }
+  return m;
+}
+
+Result<std::string> FileBytes(const Manifest& m, Collected& c, int level) {
+  detail::FrameWriter head(level);
+  GLASSBOX_RETURN_IF_ERROR(head.Add(base::CanonicalJson(m.ToJson()) + "\n"));
+  auto out = head.Finish();
+  if (!out.ok()) return out.status();
+  if (c.seqs.empty()) return out;
+  auto body = c.body.Finish();
+  if (!body.ok()) return body.status();
+  return out.value() + body.value();
+}
+
+}  // namespace
+
+Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o) {
+  journal::Consent consent = journal::EffectiveConsent(journal);
+  if (consent != journal::Consent::kOn) {
+    return Status::PolicyDenied(std::string("export refused: consent is ") +
+                                journal::ConsentName(consent) +
+                                ", so no event leaves this machine");
+  }
+  auto filter = ExportFilter(o);
+  if (!filter.ok()) return filter.status();
+  struct stat st {};
+  if (::lstat(o.out_path.c_str(), &st) == 0) {
+    return Status::InvalidArgument(o.out_path + ": exists; refusing to overwrite a bundle");
+  }
+  Collected c(o.level);
+  GLASSBOX_RETURN_IF_ERROR(Collect(journal, filter.value(), &c));
+  auto manifest = BuildManifest(journal, c, o);
+  if (!manifest.ok()) return manifest.status();
+  auto bytes = FileBytes(manifest.value(), c, o.level);
+  if (!bytes.ok()) return bytes.status();
+  GLASSBOX_RETURN_IF_ERROR(base::WritePrivateFile(o.out_path, bytes.value()));
+  const Manifest& m = manifest.value();
+  journal::LedgerEntry entry{
+      0, m.created_at, "export", o.out_path, m.event_count, m.events_bytes, m.events_sha256, "ok"};
+  Status marked = journal.SetStates(c.seqs, journal::EventState::kExported, &entry);
+  if (!marked.ok()) {
+    ::unlink(o.out_path.c_str());  // the events stay pending: nothing was carried out
+    return marked;
+  }
+  return manifest;
+}
+
+}  // namespace glassbox::replay

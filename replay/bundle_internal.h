@@ -1,0 +1,77 @@
+#pragma once
+// Internals shared by the bundle reader, writer and importer (and their tests).
+#include <zstd.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "glassbox/status.h"
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace glassbox::replay::detail {
+
+// SHA-256 over bytes given in pieces.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view bytes);
+  std::string HexFinal();  // lowercase hex; the stream is spent afterwards
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+
+// One zstd frame written in pieces into a string: checksum on, window kBundleWindowLog.
+class FrameWriter {
+ public:
+  explicit FrameWriter(int level);
+  Status Add(std::string_view bytes);
+  // Ends the frame and returns the compressed bytes.
+  Result<std::string> Finish();
+
+ private:
+  Status Drive(std::string_view bytes, ZSTD_EndDirective mode);
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx_;
+  std::string out_;
+};
+
+// Parses one line into `out`, refusing invalid JSON or UTF-8, nesting beyond `max_depth`,
+// duplicate object keys (a collector might read the other copy) and non-finite numbers.
+// `what` prefixes messages ("line 7"); messages never quote the input.
+Status ParseLine(std::string_view line, int max_depth, std::string_view what, nlohmann::json* out);
+
+}  // namespace glassbox::replay::detail
+
+namespace glassbox::schema {
+class Registry;
+}
+
+namespace glassbox::replay::detail {
+
+// What the reader keeps of an event line once it passed CheckEvent.
+struct EventFacts {
+  std::string schema;       // the iglu: URI, known to the registry
+  std::string recorded_at;  // as written (RFC 3339)
+  int64_t recorded_ms = 0;
+};
+
+// Checks a parsed event line against the event shape (replay/BUNDLE.md, "Event lines"): the
+// members and their types, a known schema named by its full URI, `data` valid under it.
+// `at` prefixes messages ("line 7"); messages name members and schemas, never values.
+Status CheckEvent(const nlohmann::json& event, const schema::Registry& registry,
+                  const std::string& at, EventFacts* out);
+
+}  // namespace glassbox::replay::detail
