@@ -107,10 +107,15 @@ Result<std::string> FileBytes(const Manifest& m, Collected& c, int level) {
   GLASSBOX_RETURN_IF_ERROR(head.Add(base::CanonicalJson(m.ToJson()) + "\n"));
   auto out = head.Finish();
   if (!out.ok()) return out.status();
-  if (c.seqs.empty()) return out;
+  if (c.seqs.empty()) {
+    detail::AppendTrailer(&out.value());
+    return out;
+  }
   auto body = c.body.Finish();
   if (!body.ok()) return body.status();
-  return out.value() + body.value();
+  out.value() += body.value();
+  detail::AppendTrailer(&out.value());
+  return out;
 }
 
 }  // namespace

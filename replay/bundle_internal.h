@@ -48,6 +48,16 @@ class FrameWriter {
   std::string out_;
 };
 
+// The trailer: a zstd skippable frame (which `zstd -d` passes over) holding the SHA-256 of
+// every byte before it, so damage anywhere in the file is detected, even where it would not
+// change the decompressed text (a frame's window descriptor, say). Layout: magic 0x184D2A50
+// and size 36 (both little-endian), "GBX1", 32 raw digest bytes.
+inline constexpr size_t kTrailerBytes = 44;
+// Appends the trailer over `file`.
+void AppendTrailer(std::string* file);
+// Checks the trailer at the end of `file`; returns the bytes it covers.
+Result<std::string_view> CheckTrailer(std::string_view file);
+
 // Parses one line into `out`, refusing invalid JSON or UTF-8, nesting beyond `max_depth`,
 // duplicate object keys (a collector might read the other copy) and non-finite numbers.
 // `what` prefixes messages ("line 7"); messages never quote the input.

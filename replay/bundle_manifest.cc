@@ -138,14 +138,46 @@ Result<std::string> EncodeBundle(const Manifest& manifest, std::string_view line
   GLASSBOX_RETURN_IF_ERROR(head.Add(base::CanonicalJson(manifest.ToJson()) + "\n"));
   auto out = head.Finish();
   if (!out.ok()) return out.status();
-  if (lines.empty()) return out;
-  GLASSBOX_RETURN_IF_ERROR(body.Add(lines));
-  auto tail = body.Finish();
-  if (!tail.ok()) return tail.status();
-  return out.value() + tail.value();
+  if (!lines.empty()) {
+    GLASSBOX_RETURN_IF_ERROR(body.Add(lines));
+    auto tail = body.Finish();
+    if (!tail.ok()) return tail.status();
+    out.value() += tail.value();
+  }
+  detail::AppendTrailer(&out.value());
+  return out;
 }
 
 namespace detail {
+namespace {
+constexpr char kTrailerHead[] = {0x50, 0x2a, 0x4d, 0x18, 36, 0, 0, 0, 'G', 'B', 'X', '1'};
+}  // namespace
+
+void AppendTrailer(std::string* file) {
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_Digest(file->data(), file->size(), digest, &len, EVP_sha256(), nullptr);
+  file->append(kTrailerHead, sizeof kTrailerHead);
+  file->append(reinterpret_cast<char*>(digest), sizeof digest);
+}
+
+Result<std::string_view> CheckTrailer(std::string_view file) {
+  if (file.size() < kTrailerBytes) return Status::InvalidEvent("truncated: no trailer");
+  std::string_view covered = file.substr(0, file.size() - kTrailerBytes);
+  std::string_view trailer = file.substr(covered.size());
+  if (trailer.substr(0, sizeof kTrailerHead) !=
+      std::string_view(kTrailerHead, sizeof kTrailerHead)) {
+    return Status::InvalidEvent("truncated or damaged: the file does not end with its trailer");
+  }
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_Digest(covered.data(), covered.size(), digest, &len, EVP_sha256(), nullptr);
+  if (trailer.substr(sizeof kTrailerHead) !=
+      std::string_view(reinterpret_cast<char*>(digest), 32)) {
+    return Status::InvalidEvent("damaged: the file's bytes do not match its trailer digest");
+  }
+  return covered;
+}
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_) EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);

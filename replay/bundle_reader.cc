@@ -81,8 +81,11 @@ Result<Bundle> Reader::Run(std::string_view bytes) {
   if (static_cast<int64_t>(bytes.size()) > limits_.max_bytes) {
     return Refuse("file is larger than max_bytes (" + std::to_string(limits_.max_bytes) + ")");
   }
-  GLASSBOX_RETURN_IF_ERROR(CheckFrames(bytes, limits_.max_bytes));
-  GLASSBOX_RETURN_IF_ERROR(Decompress(bytes));
+  if (bytes.empty()) return Refuse("empty file");
+  auto frames = detail::CheckTrailer(bytes);
+  if (!frames.ok()) return frames.status();
+  GLASSBOX_RETURN_IF_ERROR(CheckFrames(frames.value(), limits_.max_bytes));
+  GLASSBOX_RETURN_IF_ERROR(Decompress(frames.value()));
   GLASSBOX_RETURN_IF_ERROR(Finish());
   return std::move(b_);
 }

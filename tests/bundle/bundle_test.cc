@@ -1,0 +1,263 @@
+// Export, import and the format, through the library.
+#include <sys/stat.h>
+
+#include "base/canonical_json.h"
+#include "base/digest.h"
+#include "journal/consent.h"
+#include "tests/bundle/fixture.h"
+
+namespace glassbox::replay::testing {
+namespace {
+
+using journal::EventState;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> PendingLines(const journal::Journal& j) {
+  std::vector<std::string> out;
+  EXPECT_TRUE(j.Scan({EventState::kPending, 0}, [&](const journal::StoredEvent& e) {
+                 out.emplace_back(e.line);
+                 return true;
+               }).ok());
+  return out;
+}
+
+std::vector<journal::LedgerEntry> Ledger(const journal::Journal& j) {
+  std::vector<journal::LedgerEntry> out;
+  EXPECT_TRUE(j.ListLedger([&](const journal::LedgerEntry& e) {
+                 out.push_back(e);
+                 return true;
+               }).ok());
+  return out;
+}
+
+TEST_F(BundleTest, ExportWritesManifestThenTheSourceLinesByteForByte) {
+  Record(12);
+  std::vector<std::string> before = PendingLines(*source_);
+  Manifest m = Export("a.gbx");
+  std::vector<std::string> lines = Lines(Decompress(ReadAll("a.gbx")));
+  ASSERT_EQ(lines.size(), before.size() + 1);
+  EXPECT_EQ(lines[0], base::CanonicalJson(m.ToJson()));
+  EXPECT_EQ(std::vector<std::string>(lines.begin() + 1, lines.end()), before);
+  EXPECT_EQ(m.event_count, 12);
+  EXPECT_EQ(m.schemas, std::vector<std::string>{"iglu:dev.glassbox/cli_event/jsonschema/1-0-0"});
+  EXPECT_EQ(m.source_install_id, source_->install_id());
+  std::string body;
+  for (const auto& l : before) body += l + "\n";
+  EXPECT_EQ(m.events_sha256, base::Sha256Hex(body));
+  EXPECT_EQ(m.events_bytes, static_cast<int64_t>(body.size()));
+}
+
+TEST_F(BundleTest, ExportedFileIsPrivateAndReadsBack) {
+  Record(6);
+  Manifest m = Export("a.gbx");
+  struct stat st {};
+  ASSERT_EQ(::stat(Path("a.gbx").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto b = ReadBundle(Path("a.gbx"), Reading());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(b->events.size(), 6u);
+  EXPECT_EQ(b->manifest.events_sha256, m.events_sha256);
+  EXPECT_FALSE(b->signature_verified);
+}
+
+TEST_F(BundleTest, ExportMarksEventsExportedWithOneLedgerRow) {
+  Record(5);
+  Manifest m = Export("a.gbx");
+  auto counts = source_->CountStates();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pending, 0);
+  EXPECT_EQ(counts->exported, 5);
+  auto ledger = Ledger(*source_);
+  ASSERT_EQ(ledger.size(), 1u);
+  EXPECT_EQ(ledger[0].kind, "export");
+  EXPECT_EQ(ledger[0].destination, Path("a.gbx"));
+  EXPECT_EQ(ledger[0].events, 5);
+  EXPECT_EQ(ledger[0].sha256, m.events_sha256);
+}
+
+TEST_F(BundleTest, AnEventIsExportedOnceUnlessAll) {
+  Record(4);
+  Export("a.gbx");
+  EXPECT_EQ(Export("b.gbx").event_count, 0);
+  ExportOptions o;
+  o.out_path = Path("c.gbx");
+  o.all = true;
+  auto m = ExportBundle(*source_, o);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->event_count, 4);
+}
+
+TEST_F(BundleTest, LocalEventsAreNeverExportedEvenWithAll) {
+  Record(2);
+  ASSERT_TRUE(source_->Append({{R"({"event_id":"x"})", EventState::kLocal, 0, {}}}).ok());
+  ExportOptions o;
+  o.out_path = Path("a.gbx");
+  o.all = true;
+  auto m = ExportBundle(*source_, o);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->event_count, 2);
+  o.out_path = Path("b.gbx");
+  o.filter.state = EventState::kLocal;
+  EXPECT_EQ(ExportBundle(*source_, o).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(BundleTest, ExportIsRefusedUnlessConsentIsOn) {
+  Record(2);
+  for (auto c : {journal::Consent::kLocal, journal::Consent::kOff}) {
+    ASSERT_TRUE(journal::StoreConsent(*source_, c).ok());
+    ExportOptions o;
+    o.out_path = Path("a.gbx");
+    EXPECT_EQ(ExportBundle(*source_, o).status().code(), StatusCode::kPolicyDenied);
+    EXPECT_FALSE(std::filesystem::exists(Path("a.gbx")));
+  }
+  EXPECT_EQ(source_->CountStates()->pending, 2);
+}
+
+TEST_F(BundleTest, ExportNeverOverwritesAFile) {
+  Record(2);
+  Export("a.gbx");
+  Record(2);
+  ExportOptions o;
+  o.out_path = Path("a.gbx");
+  EXPECT_EQ(ExportBundle(*source_, o).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(source_->CountStates()->pending, 2);
+}
+
+TEST_F(BundleTest, ExportFilterSelectsEvents) {
+  Record(10);  // 6 singles, two started/completed pairs
+  ExportOptions o;
+  o.out_path = Path("a.gbx");
+  o.filter = EventFilter::Parse("phase=started,phase=completed").value();
+  auto m = ExportBundle(*source_, o);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->event_count, 4);
+  EXPECT_EQ(source_->CountStates()->pending, 6);
+}
+
+TEST_F(BundleTest, EmptyExportIsAValidBundleWithNoTimeRange) {
+  Manifest m = Export("a.gbx");
+  EXPECT_EQ(m.event_count, 0);
+  EXPECT_TRUE(m.ToJson()["first_recorded_at"].is_null());
+  auto b = ReadBundle(Path("a.gbx"), Reading());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_TRUE(b->events.empty());
+}
+
+TEST_F(BundleTest, ImportTwiceAddsEachEventOnce) {
+  Record(9);
+  Export("a.gbx");
+  auto b = ReadBundle(Path("a.gbx"), Reading());
+  ASSERT_TRUE(b.ok());
+  auto relay = OpenJournal("relay.db");
+  auto first = ImportBundle(b.value(), *relay, {"a.gbx"});
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->added, 9);
+  auto second = ImportBundle(b.value(), *relay, {"a.gbx"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->added, 0);
+  EXPECT_EQ(second->present, 9);
+  EXPECT_EQ(relay->CountStates()->pending, 9);
+  std::vector<std::string> imported = PendingLines(*relay);
+  for (size_t i = 0; i < imported.size(); ++i) EXPECT_EQ(imported[i], b->Line(i));
+  auto ledger = Ledger(*relay);
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger[0].kind, "import");
+  EXPECT_EQ(ledger[0].events, 9);
+  EXPECT_EQ(ledger[1].events, 0);
+}
+
+TEST_F(BundleTest, ImportSkipsOnlyTheEventsAlreadyPresent) {
+  Record(3);
+  Export("a.gbx");
+  Record(4);
+  ExportOptions o;
+  o.out_path = Path("b.gbx");
+  o.all = true;
+  ASSERT_TRUE(ExportBundle(*source_, o).ok());
+  auto relay = OpenJournal("relay.db");
+  auto a = ReadBundle(Path("a.gbx"), Reading());
+  auto b = ReadBundle(Path("b.gbx"), Reading());
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(ImportBundle(a.value(), *relay, {}).ok());
+  auto r = ImportBundle(b.value(), *relay, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->added, 4);
+  EXPECT_EQ(r->present, 3);
+}
+
+TEST_F(BundleTest, ImportedEventsCanBeExportedAgainByARelay) {
+  Record(5);
+  Export("a.gbx");
+  auto relay = OpenJournal("relay.db");
+  ASSERT_TRUE(ImportBundle(ReadBundle(Path("a.gbx"), Reading()).value(), *relay, {}).ok());
+  ExportOptions o;
+  o.out_path = Path("relay.gbx");
+  auto m = ExportBundle(*relay, o);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->event_count, 5);
+  EXPECT_EQ(m->source_install_id, relay->install_id());
+  auto again = ReadBundle(Path("relay.gbx"), Reading());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->lines, ReadBundle(Path("a.gbx"), Reading())->lines);
+}
+
+TEST_F(BundleTest, ImportUnderConsentLocalKeepsEventsLocalAndOffRefuses) {
+  Record(3);
+  Export("a.gbx");
+  auto b = ReadBundle(Path("a.gbx"), Reading());
+  auto relay = OpenJournal("relay.db");
+  ASSERT_TRUE(journal::StoreConsent(*relay, journal::Consent::kOff).ok());
+  EXPECT_EQ(ImportBundle(b.value(), *relay, {}).status().code(), StatusCode::kPolicyDenied);
+  EXPECT_EQ(relay->CountStates()->total(), 0);
+  ASSERT_TRUE(journal::StoreConsent(*relay, journal::Consent::kLocal).ok());
+  ASSERT_TRUE(ImportBundle(b.value(), *relay, {}).ok());
+  EXPECT_EQ(relay->CountStates()->local, 3);
+}
+
+TEST_F(BundleTest, BatchesOfAStagedBundleEqualTheSourceJournalsBatches) {
+  Record(40);
+  BatchLimits limits{7, 3000};
+  std::vector<std::string> source_batches;
+  ASSERT_TRUE(BuildBatches(*source_, {}, limits, [&](Batch&& b) {
+                source_batches.push_back(b.sha256 + b.body);
+                return true;
+              }).ok());
+  Export("a.gbx");
+  auto staging = OpenJournal("staging.db");
+  ASSERT_TRUE(StageBundle(ReadBundle(Path("a.gbx"), Reading()).value(), *staging).ok());
+  std::vector<std::string> bundle_batches;
+  ASSERT_TRUE(BuildBatches(*staging, {}, limits, [&](Batch&& b) {
+                bundle_batches.push_back(b.sha256 + b.body);
+                return true;
+              }).ok());
+  EXPECT_GT(source_batches.size(), 5u);
+  EXPECT_EQ(bundle_batches, source_batches);
+}
+
+TEST_F(BundleTest, LargeImportLeavesTheTailShort) {
+  Record(700);
+  Export("a.gbx");
+  auto relay = OpenJournal("relay.db");
+  ASSERT_TRUE(ImportBundle(ReadBundle(Path("a.gbx"), Reading()).value(), *relay, {}).ok());
+  // Sealing after a large append: at most one partial block's worth stays unsealed.
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(relay->db(), "SELECT count(*) FROM tail", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_LT(sqlite3_column_int64(st, 0), 128);
+  sqlite3_finalize(st);
+  EXPECT_EQ(relay->CountStates()->pending, 700);
+}
+
+}  // namespace
+}  // namespace glassbox::replay::testing

@@ -1,0 +1,228 @@
+// Hostile and broken bundles: each is refused with a clear error, and nothing is returned.
+#include "base/canonical_json.h"
+#include "replay/bundle_internal.h"
+#include "tests/bundle/fixture.h"
+
+namespace glassbox::replay::testing {
+namespace {
+
+class HostileTest : public BundleTest {
+ protected:
+  void SetUp() override {
+    BundleTest::SetUp();
+    Record(8);
+    Export("good.gbx");
+    good_ = ReadAll("good.gbx");
+    std::string text = Decompress(good_);
+    lines_ = text.substr(text.find('\n') + 1);
+  }
+
+  // Expects `bytes` to be refused with a message containing `why`.
+  void ExpectRefused(const std::string& bytes, const std::string& why,
+                     const ReadOptions* options = nullptr) {
+    auto b = ParseBundle(bytes, options ? *options : Reading());
+    ASSERT_FALSE(b.ok()) << "accepted; expected: " << why;
+    EXPECT_EQ(b.status().code(), StatusCode::kInvalidEvent) << b.status().message();
+    EXPECT_NE(b.status().message().find(why), std::string::npos) << b.status().message();
+  }
+  std::string Encode(const Manifest& m, std::string_view lines) {
+    return EncodeBundle(m, lines).value();
+  }
+  // The good bundle's lines with line `i` (0-based, events only) replaced.
+  std::string WithEvent(size_t i, const std::string& line) {
+    std::string out;
+    size_t start = 0, n = 0;
+    while (start < lines_.size()) {
+      size_t nl = lines_.find('\n', start);
+      out += (n++ == i ? line : lines_.substr(start, nl - start)) + "\n";
+      start = nl + 1;
+    }
+    return out;
+  }
+  // Event `i` with its members in their written order (event_id first).
+  nlohmann::ordered_json Event(size_t i) {
+    size_t start = 0;
+    for (size_t n = 0; n < i; ++n) start = lines_.find('\n', start) + 1;
+    return nlohmann::ordered_json::parse(lines_.substr(start, lines_.find('\n', start) - start));
+  }
+  // A bundle whose event `i` is `e` and whose manifest is honest about it.
+  std::string WithEventJson(size_t i, const nlohmann::ordered_json& e) {
+    std::string lines = WithEvent(i, e.dump());
+    return Encode(HonestManifest(lines), lines);
+  }
+
+  std::string good_, lines_;
+};
+
+TEST_F(HostileTest, TheGoodBundleAndItsHonestReencodingAreAccepted) {
+  ASSERT_TRUE(ParseBundle(good_, Reading()).ok());
+  ASSERT_TRUE(ParseBundle(Encode(HonestManifest(lines_), lines_), Reading()).ok());
+}
+
+TEST_F(HostileTest, EveryTruncationIsRefused) {
+  for (size_t n = 0; n < good_.size(); ++n) {
+    auto b = ParseBundle(std::string_view(good_).substr(0, n), Reading());
+    EXPECT_FALSE(b.ok()) << "prefix of " << n << " bytes accepted";
+  }
+}
+
+TEST_F(HostileTest, AFlippedBitAtEveryOffsetIsRefused) {
+  for (size_t i = 0; i < good_.size(); ++i) {
+    for (unsigned char mask : {0x01, 0x80}) {
+      std::string bad = good_;
+      bad[i] = static_cast<char>(bad[i] ^ mask);
+      EXPECT_FALSE(ParseBundle(bad, Reading()).ok()) << "offset " << i << " mask " << int(mask);
+    }
+  }
+}
+
+TEST_F(HostileTest, TrailingBytesAndAMissingTrailerAreRefused) {
+  ExpectRefused(good_ + "x", "does not end with its trailer");
+  ExpectRefused(good_ + good_, "do not match its trailer digest");
+  ExpectRefused(good_.substr(0, good_.size() - detail::kTrailerBytes), "trailer");
+  ExpectRefused(Sealed(good_), "zstd frame 3: not a zstd frame");
+}
+
+TEST_F(HostileTest, ManifestThatDisagreesWithTheBodyIsRefused) {
+  Manifest m = HonestManifest(lines_);
+  auto check = [&](auto mutate, const std::string& why) {
+    Manifest bad = m;
+    mutate(bad);
+    ExpectRefused(Encode(bad, lines_), why);
+  };
+  check([](Manifest& x) { x.event_count += 1; }, "event_count");
+  check([](Manifest& x) { x.event_count -= 1; }, "more events than the manifest's event_count");
+  check([](Manifest& x) { x.events_bytes += 1; }, "events_bytes");
+  check([](Manifest& x) { x.events_bytes -= 1; }, "longer than the manifest's events_bytes");
+  check([](Manifest& x) { x.events_sha256[0] = x.events_sha256[0] == 'a' ? 'b' : 'a'; },
+        "events_sha256");
+  check([](Manifest& x) { x.first_recorded_at = "2020-01-01T00:00:00.000Z"; }, "first_recorded_at");
+  check([](Manifest& x) { x.last_recorded_at = "2099-01-01T00:00:00.000Z"; }, "last_recorded_at");
+  check([](Manifest& x) { x.schemas.push_back("iglu:x/y/jsonschema/1-0-0"); }, "schemas");
+  check([](Manifest& x) { x.format = 2; }, "format version 2 is not supported");
+}
+
+TEST_F(HostileTest, MalformedManifestsAreRefused) {
+  nlohmann::json m = HonestManifest(lines_).ToJson();
+  auto encode = [&](const nlohmann::json& j) {
+    return Sealed(Frame(j.dump() + "\n") + Frame(lines_));
+  };
+  nlohmann::json extra = m;
+  extra["comment"] = "hello";
+  ExpectRefused(encode(extra), "unknown member");
+  nlohmann::json missing = m;
+  missing.erase("event_count");
+  ExpectRefused(encode(missing), "\"event_count\" is missing");
+  nlohmann::json negative = m;
+  negative["event_count"] = -1;
+  ExpectRefused(encode(negative), "non-negative integer");
+  nlohmann::json half_signed = m;
+  half_signed["signature"] = "AAAA";
+  ExpectRefused(encode(half_signed), "come together");
+  ExpectRefused(Sealed(Frame("[1,2]\n") + Frame(lines_)), "not a JSON object");
+}
+
+TEST_F(HostileTest, EventLinesThatBreakTheShapeAreRefused) {
+  nlohmann::ordered_json e = Event(0);
+  auto check = [&](auto mutate, const std::string& why) {
+    nlohmann::ordered_json bad = e;
+    mutate(bad);
+    ExpectRefused(WithEventJson(0, bad), why);
+  };
+  check([](auto& x) { x["schema"] = "iglu:com.example/nope/jsonschema/1-0-0"; },
+        "schema iglu:com.example/nope/jsonschema/1-0-0 is not known");
+  check([](auto& x) { x["schema"] = "cli_event"; }, "not an iglu: URI");
+  check([](auto& x) { x["schema"] = "my secret text"; }, "not an iglu: URI");
+  check([](auto& x) { x["data"]["command"] = 42; }, "/command");
+  check([](auto& x) { x["data"]["password"] = "x"; }, "password");
+  check([](auto& x) { x["hostname"] = "box"; }, "unknown member");
+  check([](auto& x) { x["phase"] = "middle"; }, "\"phase\"");
+  check([](auto& x) { x["span_id"] = "01a217b4-9765-776e-b319-a1380bb09d3d"; }, "span_id");
+  check([](auto& x) { x["recorded_at"] = "yesterday"; }, "recorded_at");
+  check([](auto& x) { x["recorded_at"] = "2026-11-26T10:00:00Z"; }, "recorded_at");
+  check([](auto& x) { x["context"]["nested"] = {{"a", 1}}; }, "context");
+  check([](auto& x) { x.erase("context"); }, "\"context\" must be an object");
+  // The event_id is checked where it is expected, first.
+  nlohmann::ordered_json no_id = e;
+  no_id["event_id"] = "not-a-uuid";
+  ExpectRefused(WithEventJson(0, no_id), "does not start with");
+}
+
+TEST_F(HostileTest, NoValueAppearsInAnyMessage) {
+  nlohmann::ordered_json e = Event(0);
+  e["data"]["command"] = nlohmann::ordered_json::array({"CANARY-7f3a"});
+  auto b = ParseBundle(WithEventJson(0, e), Reading());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().message().find("CANARY"), std::string::npos) << b.status().message();
+  std::string line = Event(1).dump();
+  line.insert(line.size() - 1, R"(,"CANARY-key":"CANARY-value")");
+  b = ParseBundle(Encode(HonestManifest(WithEvent(1, line)), WithEvent(1, line)), Reading());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().message().find("CANARY"), std::string::npos) << b.status().message();
+}
+
+TEST_F(HostileTest, DuplicateIdsAndDuplicateKeysAreRefused) {
+  std::string first = lines_.substr(0, lines_.find('\n') + 1);
+  std::string twice = lines_ + first;
+  ExpectRefused(Encode(HonestManifest(twice), twice), "duplicate event_id");
+  std::string line = Event(2).dump();
+  line.insert(line.size() - 1, R"(,"phase":"single")");
+  std::string dup = WithEvent(2, line);
+  ExpectRefused(Encode(HonestManifest(dup), dup), "duplicate key");
+}
+
+TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
+  std::string deep = Event(0).dump();
+  std::string open(100000, '['), close(100000, ']');
+  deep.insert(deep.size() - 1, R"(,"x":)" + open + close);
+  std::string lines = WithEvent(0, deep);
+  ExpectRefused(Encode(HonestManifest(lines), lines), "nested deeper than 32");
+}
+
+TEST_F(HostileTest, DecompressionBombsAreRefused) {
+  ReadOptions small = Reading();
+  small.limits.max_bytes = 64 << 10;
+  small.limits.max_line_bytes = 16 << 10;
+  std::string zeros(1 << 20, '0');
+  ExpectRefused(Sealed(Frame(zeros)), "declares more than max_bytes", &small);
+  // Streamed frames do not declare their size: the running total catches them.
+  detail::FrameWriter streamed(3);
+  ASSERT_TRUE(streamed.Add(zeros).ok());
+  std::string bomb = Sealed(streamed.Finish().value());
+  EXPECT_LT(bomb.size(), 1024u);
+  ExpectRefused(bomb, "decompresses to more than max_bytes", &small);
+  ReadOptions lines = Reading();
+  lines.limits.max_line_bytes = 16 << 10;
+  ExpectRefused(bomb, "line 1 is longer than max_line_bytes", &lines);
+}
+
+TEST_F(HostileTest, LongLinesAndLargeWindowsAreRefused) {
+  ReadOptions o = Reading();
+  o.limits.max_line_bytes = 1024;
+  nlohmann::ordered_json e = Event(0);
+  e["data"]["args"] = std::vector<std::string>(40, "0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(ParseBundle(WithEventJson(0, e), Reading()).ok());
+  ExpectRefused(WithEventJson(0, e), "line 2 is longer than max_line_bytes (1024)", &o);
+  std::string big(9 << 20, 'a');
+  std::string wide = Sealed(Frame(HonestManifest("").ToJson().dump() + "\n" + big, true, 25, 1));
+  ExpectRefused(wide, "zstd window larger than 2^23");
+}
+
+TEST_F(HostileTest, FramesWithoutChecksumsAndSkippableFramesAreRefused) {
+  std::string manifest = base::CanonicalJson(HonestManifest(lines_).ToJson()) + "\n";
+  ExpectRefused(Sealed(Frame(manifest, false) + Frame(lines_)), "zstd frame 1: has no checksum");
+  const char raw[] = {0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'a', 'b', 'c', 'd'};
+  std::string skippable(raw, sizeof raw);
+  ExpectRefused(Sealed(skippable + Frame(manifest) + Frame(lines_)),
+                "zstd frame 1: not a zstd frame");
+  ExpectRefused("", "empty file");
+  ExpectRefused(Sealed("hello world"), "not a zstd frame");
+}
+
+TEST_F(HostileTest, EmptyLinesAreRefused) {
+  std::string manifest = base::CanonicalJson(HonestManifest(lines_).ToJson()) + "\n";
+  ExpectRefused(Sealed(Frame(manifest + "\n" + lines_)), "line 2: empty line");
+}
+
+}  // namespace
+}  // namespace glassbox::replay::testing
