@@ -6,6 +6,15 @@
 #include "cli/cli.h"
 
 namespace glassbox::cli {
+namespace {
+
+replay::Pkey LoadPublicKey(const std::string& path) {
+  auto key = replay::LoadPublicKey(path);
+  if (!key.ok()) Fail(key.status());
+  return std::move(key.value());
+}
+
+}  // namespace
 
 void BundleLimitFlags::Register(CLI::App* cmd) {
   cmd->add_option("--max-bytes", max_bytes,
@@ -18,24 +27,54 @@ void BundleLimitFlags::Register(CLI::App* cmd) {
                   "Refuse zstd windows larger than 2^N bytes (default 23)");
 }
 
-replay::BundleLimits BundleLimitFlags::Resolve(const GlobalOptions&) const {
+replay::BundleLimits BundleLimitFlags::Resolve(const GlobalOptions& g) const {
+  replay::BundleSettings config = LoadReplayConfig(g).bundle;
   replay::BundleLimits limits;
-  if (max_bytes) limits.max_bytes = *max_bytes;
-  if (max_line_bytes) limits.max_line_bytes = *max_line_bytes;
-  if (window_log_max) limits.window_log_max = *window_log_max;
+  if (auto v = max_bytes ? max_bytes : config.max_bytes) limits.max_bytes = *v;
+  if (auto v = max_line_bytes ? max_line_bytes : config.max_line_bytes) {
+    limits.max_line_bytes = *v;
+  }
+  if (window_log_max) {
+    limits.window_log_max = *window_log_max;
+  } else if (config.max_window_log) {
+    limits.window_log_max = static_cast<int>(*config.max_window_log);
+  }
   return limits;
 }
 
-replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path, EVP_PKEY* verify_key,
-                              bool require_signature) {
+void VerifyFlags::Register(CLI::App* cmd) {
+  cmd->add_option("--verify-key", verify_key,
+                  "Verify the bundle's signature with this public key (default: [bundle] "
+                  "verify_key)");
+  cmd->add_flag("--require-signature", require_signature,
+                "Refuse a bundle not signed by the verification key");
+}
+
+replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
+                              const VerifyFlags* verify) {
   auto registry = OpenRegistry(g);
   replay::ReadOptions o;
   o.registry = registry.get();
   o.limits = g.bundle_limits.Resolve(g);
-  o.verify_key = verify_key;
-  o.require_signature = require_signature;
+  replay::Pkey key;
+  if (verify) {
+    replay::BundleSettings config = LoadReplayConfig(g).bundle;
+    std::string key_path = verify->verify_key.empty() ? config.verify_key : verify->verify_key;
+    o.require_signature = verify->require_signature || config.require_signature;
+    if (o.require_signature && key_path.empty()) {
+      throw Failure(kExitUsage, "--require-signature needs --verify-key PUB");
+    }
+    if (!key_path.empty()) key = LoadPublicKey(key_path);
+    o.verify_key = key.get();
+  }
   auto bundle = replay::ReadBundle(path, o);
   if (!bundle.ok()) Fail(bundle.status());
+  if (verify && bundle->manifest.signature.empty()) {
+    std::cerr << "glassbox: warning: " << path << " is not signed\n";
+  } else if (verify && !bundle->signature_verified) {
+    std::cerr << "glassbox: warning: " << path
+              << " is signed but its signature was not checked (no --verify-key)\n";
+  }
   return std::move(bundle.value());
 }
 

@@ -10,6 +10,7 @@
 #include "glassbox/status.h"
 #include "journal/journal.h"
 #include "replay/config.h"
+#include "replay/run.h"
 #include "replay/bundle.h"
 #include "schema/schema.h"
 
@@ -36,12 +37,20 @@ int ExitCodeFor(StatusCode code);
 struct GlobalOptions;
 
 // Bundle reading limits from the command line (--max-bytes, --max-line-bytes,
-// --max-window-log); what is not given comes from the defaults in replay/bundle.h.
+// --max-window-log); what is not given comes from the config's [bundle] section, then the
+// defaults in replay/bundle.h.
 struct BundleLimitFlags {
   std::optional<int64_t> max_bytes, max_line_bytes;
   std::optional<int> window_log_max;
   void Register(CLI::App* cmd);
   replay::BundleLimits Resolve(const GlobalOptions& g) const;
+};
+
+// --verify-key PUB and --require-signature (defaults: [bundle] verify_key, require_signature).
+struct VerifyFlags {
+  std::string verify_key;
+  bool require_signature = false;
+  void Register(CLI::App* cmd);
 };
 
 struct GlobalOptions {
@@ -57,9 +66,16 @@ struct GlobalOptions {
 
 std::unique_ptr<Recorder> OpenRecorder(const GlobalOptions& g);
 std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_only = false);
-// Reads and verifies a bundle (limits from `g`); refusals exit 65.
+// Reads and checks a bundle (limits from `g`), and its signature as `verify` asks (none:
+// reported, not checked); warns on stderr about an unsigned or unverified bundle when
+// `verify` is given. Refusals exit 65.
 replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
-                              EVP_PKEY* verify_key = nullptr, bool require_signature = false);
+                              const VerifyFlags* verify = nullptr);
+// replay --bundle FILE: the bundle uploaded under this machine's consent, config and state.
+Result<replay::ReplayResult> ReplayBundleFile(const GlobalOptions& g, const std::string& path,
+                                              const VerifyFlags& verify,
+                                              const replay::Config& config,
+                                              const replay::ReplayOptions& options);
 // The bundle as a private in-memory journal (nothing is written to disk).
 std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
                                                       const std::string& path);
@@ -70,7 +86,7 @@ void RegisterRecord(CLI::App& app, const GlobalOptions& g);
 void RegisterSpans(CLI::App& app, const GlobalOptions& g);
 void RegisterInspect(CLI::App& app, GlobalOptions& g);
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
-void RegisterReplay(CLI::App& app, const GlobalOptions& g);
+void RegisterReplay(CLI::App& app, GlobalOptions& g);
 // --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.
 replay::Config LoadReplayConfig(const GlobalOptions& g);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "replay/bundle_replay.h"
 
 namespace glassbox::cli {
 namespace {
@@ -12,8 +13,8 @@ struct ExportFlags {
 };
 
 struct ImportFlags {
-  std::string file, verify_key;
-  bool require_signature = false;
+  std::string file;
+  VerifyFlags verify;
 };
 
 replay::Pkey LoadKey(const std::string& path, bool private_key) {
@@ -40,18 +41,7 @@ void RunExport(const GlobalOptions& g, const ExportFlags& f) {
 }
 
 void RunImport(const GlobalOptions& g, const ImportFlags& f) {
-  if (f.require_signature && f.verify_key.empty()) {
-    throw Failure(kExitUsage, "--require-signature needs --verify-key PUB");
-  }
-  replay::Pkey key;
-  if (!f.verify_key.empty()) key = LoadKey(f.verify_key, false);
-  replay::Bundle bundle = ReadBundleFile(g, f.file, key.get(), f.require_signature);
-  if (bundle.manifest.signature.empty()) {
-    std::cerr << "glassbox: warning: " << f.file << " is not signed\n";
-  } else if (!bundle.signature_verified) {
-    std::cerr << "glassbox: warning: " << f.file
-              << " is signed but was not verified (no --verify-key)\n";
-  }
+  replay::Bundle bundle = ReadBundleFile(g, f.file, &f.verify);
   auto journal = OpenJournal(g);
   auto report = replay::ImportBundle(bundle, *journal, {f.file});
   if (!report.ok()) Fail(report.status());
@@ -69,6 +59,21 @@ void RunKeygen(const std::string& out) {
 
 }  // namespace
 
+Result<replay::ReplayResult> ReplayBundleFile(const GlobalOptions& g, const std::string& path,
+                                              const VerifyFlags& verify,
+                                              const replay::Config& config,
+                                              const replay::ReplayOptions& options) {
+  replay::Bundle bundle = ReadBundleFile(g, path, &verify);
+  auto journal = OpenJournal(g);
+  auto r = replay::ReplayBundle(bundle, path, *journal, g.JournalPath(), config, options, {});
+  if (!r.ok()) return r.status();
+  replay::ReplayResult out = r->replay;
+  if (r->complete && !r->already_delivered && !options.dry_run) {
+    out.message += std::string(out.message.empty() ? "" : "; ") + "bundle delivered";
+  }
+  return out;
+}
+
 void RegisterBundle(CLI::App& app, GlobalOptions& g) {
   auto e = std::make_shared<ExportFlags>();
   auto* exp = app.add_subcommand("export",
@@ -85,9 +90,7 @@ void RegisterBundle(CLI::App& app, GlobalOptions& g) {
   auto i = std::make_shared<ImportFlags>();
   auto* imp = app.add_subcommand("import", "Merge a bundle's events into the journal");
   imp->add_option("file", i->file, "The bundle file")->required();
-  imp->add_option("--verify-key", i->verify_key, "Verify the signature with this public key");
-  imp->add_flag("--require-signature", i->require_signature,
-                "Refuse a bundle that is not signed by --verify-key");
+  i->verify.Register(imp);
   g.bundle_limits.Register(imp);
   imp->callback([i, &g] { RunImport(g, *i); });
 

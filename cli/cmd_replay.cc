@@ -14,6 +14,8 @@ namespace {
 struct ReplayCliOptions {
   bool dry_run = false, explain = false, no_jitter = false, verbose = false;
   std::string format = "text";
+  std::string bundle;  // --bundle FILE: upload a bundle's events instead of the journal's
+  VerifyFlags verify;
 };
 
 int ExitCodeFor(replay::Outcome o) {
@@ -78,11 +80,12 @@ void RunExplain(const ReplayCliOptions& o, const GlobalOptions& g) {
 
 void RunUpload(const ReplayCliOptions& o, const GlobalOptions& g) {
   replay::Config config = LoadReplayConfig(g);
-  auto journal = OpenJournal(g);
   bool tty = ::isatty(STDERR_FILENO) == 1;
   replay::ReplayOptions options{o.dry_run, o.no_jitter, nullptr};
   if (tty) options.progress = PrintProgress;
-  auto result = replay::RunReplay(*journal, g.JournalPath(), config, options, {});
+  auto result = o.bundle.empty()
+                    ? replay::RunReplay(*OpenJournal(g), g.JournalPath(), config, options, {})
+                    : ReplayBundleFile(g, o.bundle, o.verify, config, options);
   if (tty && result.ok() && result.value().upload.batches > 0) std::cerr << "\n";
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kInvalidArgument) {
@@ -119,7 +122,7 @@ replay::Config LoadReplayConfig(const GlobalOptions& g) {
   return config.value();
 }
 
-void RegisterReplay(CLI::App& app, const GlobalOptions& g) {
+void RegisterReplay(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<ReplayCliOptions>();
   auto* cmd = app.add_subcommand("replay", "Upload pending events when consent and policy permit");
   cmd->add_flag("--dry-run", o->dry_run, "Build and compress every batch; send and change nothing");
@@ -128,6 +131,13 @@ void RegisterReplay(CLI::App& app, const GlobalOptions& g) {
   cmd->add_flag("--no-jitter", o->no_jitter, "Skip the random start delay (for runs by hand)");
   cmd->add_flag("-v,--verbose", o->verbose, "Print the outcome even when not on a terminal");
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  auto* bundle = cmd->add_option("--bundle", o->bundle,
+                                 "Upload this bundle's events (from export) instead of the "
+                                 "journal's, under this machine's consent and policy")
+                     ->check(CLI::ExistingFile);
+  bundle->excludes(cmd->get_option("--explain"));
+  o->verify.Register(cmd);
+  g.bundle_limits.Register(cmd);
   cmd->footer(
       "Exit codes: 0 sent everything due (or nothing was due); 75 deferred by policy or a\n"
       "transient failure (events kept, try later); 1 a person must act (config, TLS, 4xx).");

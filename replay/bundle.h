@@ -102,7 +102,8 @@ struct ExportOptions {
 // Writes the events that `filter` selects, through the payload builder, to a new file (0600,
 // temp file + rename), then marks them `exported` in the transaction that appends the ledger
 // row (kind "export"). If that transaction fails the file is removed. Refused (PolicyDenied)
-// unless consent is `on`; `local` events are never exported.
+// unless consent is `on`; `local` events are never exported. Holds the journal's replay lock
+// (Busy while a replay, export or import runs), so no event is both uploaded and exported.
 Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& options);
 
 struct ImportOptions {
@@ -116,7 +117,7 @@ struct ImportReport {
 
 // Appends the bundle's events not yet in `journal` (by event_id) and the ledger row (kind
 // "import") in one transaction: all or nothing. Refused (PolicyDenied) under consent `off`.
-// REQUIRES: the caller holds the journal's replay lock (no concurrent import or export).
+// Holds the journal's replay lock (Busy while a replay, export or import runs).
 Result<ImportReport> ImportBundle(const Bundle& bundle, journal::Journal& journal,
                                   const ImportOptions& options);
 

@@ -14,6 +14,7 @@
 #include "journal/consent.h"
 #include "replay/bundle.h"
 #include "replay/bundle_internal.h"
+#include "replay/lock.h"
 
 namespace glassbox::replay {
 namespace {
@@ -129,6 +130,9 @@ Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o)
   }
   auto filter = ExportFilter(o);
   if (!filter.ok()) return filter.status();
+  // A replay running meanwhile could send what this export carries: one at a time.
+  auto lock = ReplayLock::Acquire(journal.path());
+  if (!lock.ok()) return lock.status();
   struct stat st {};
   if (::lstat(o.out_path.c_str(), &st) == 0) {
     return Status::InvalidArgument(o.out_path + ": exists; refusing to overwrite a bundle");

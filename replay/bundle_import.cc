@@ -3,12 +3,13 @@
 // Duplicates are found from the bundle's side: its event ids (bounded by the bundle limits)
 // go into a hash set, and one scan of the journal strikes out those already present. Memory
 // therefore grows with the bundle, never with the journal; the cost is one sequential read of
-// the journal, in one snapshot. The caller holds the journal's replay lock, so no other
+// the journal, in one snapshot. The journal's replay lock is held throughout, so no other
 // export, import or replay changes the journal between that scan and the append.
 #include <unordered_set>
 
 #include "journal/consent.h"
 #include "replay/bundle.h"
+#include "replay/lock.h"
 
 namespace glassbox::replay {
 namespace {
@@ -36,6 +37,8 @@ Result<ImportReport> ImportBundle(const Bundle& bundle, journal::Journal& journa
   if (consent == journal::Consent::kOff) {
     return Status::PolicyDenied("import refused: consent is off, so nothing is recorded");
   }
+  auto lock = ReplayLock::Acquire(journal.path());  // nothing appends these ids meanwhile
+  if (!lock.ok()) return lock.status();
   std::unordered_set<std::string_view> missing;
   missing.reserve(bundle.events.size());
   for (size_t i = 0; i < bundle.events.size(); ++i) missing.insert(bundle.EventId(i));

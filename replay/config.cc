@@ -146,6 +146,32 @@ std::map<std::string, Setter> RetentionKeys(RetentionPolicy* r) {
           {"keep_sent", DurationKey(&r->keep_sent)}};
 }
 
+Setter OptionalSizeKey(std::optional<int64_t>* out) {
+  return [out](const toml::node& n, const std::string& key) {
+    int64_t v = 0;
+    GLASSBOX_RETURN_IF_ERROR(SizeKey(&v)(n, key));
+    *out = v;
+    return Status::Ok();
+  };
+}
+
+std::map<std::string, Setter> BundleKeys(BundleSettings* b) {
+  return {{"max_bytes", OptionalSizeKey(&b->max_bytes)},
+          {"max_line_bytes", OptionalSizeKey(&b->max_line_bytes)},
+          {"max_window_log",
+           [b](const toml::node& n, const std::string& k) {
+             if (!n.is_integer()) return Bad(k, "an integer (a power of two exponent)");
+             b->max_window_log = **n.as_integer();
+             return Status::Ok();
+           }},
+          {"verify_key", StringKey(&b->verify_key)},
+          {"require_signature", [b](const toml::node& n, const std::string& k) {
+             if (!n.is_boolean()) return Bad(k, "true or false");
+             b->require_signature = **n.as_boolean();
+             return Status::Ok();
+           }}};
+}
+
 Status ApplyTable(const toml::node& n, const std::string& name,
                   const std::map<std::string, Setter>& keys) {
   const toml::table* t = n.as_table();
@@ -170,6 +196,9 @@ Status Validate(const Config& c) {
     return Bad("upload.timeout", "positive timeouts");
   }
   if (u.max_batch_bytes < 1) return Bad("upload.max_batch_bytes", "at least 1 byte");
+  if (c.bundle.require_signature && c.bundle.verify_key.empty()) {
+    return Bad("bundle.require_signature", "bundle.verify_key to be set as well");
+  }
   return Status::Ok();
 }
 
@@ -180,6 +209,8 @@ Status ApplyDocument(const toml::table& doc, Config* c) {
       GLASSBOX_RETURN_IF_ERROR(ApplyTable(v, key, UploadKeys(&c->upload)));
     } else if (key == "retention") {
       GLASSBOX_RETURN_IF_ERROR(ApplyTable(v, key, RetentionKeys(&c->retention)));
+    } else if (key == "bundle") {
+      GLASSBOX_RETURN_IF_ERROR(ApplyTable(v, key, BundleKeys(&c->bundle)));
     } else {
       return Status::InvalidArgument("config: unknown key " + key);
     }

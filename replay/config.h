@@ -58,9 +58,18 @@ struct RetentionPolicy {
   Millis keep_sent{7ll * 86'400'000};       // sent events kept this long for inspect; 0 = forever
 };
 
+// [bundle]: defaults for reading bundles (import, inspect FILE.gbx, replay --bundle); command
+// line flags override them. Unset limits keep the built-in ones (replay/BUNDLE.md).
+struct BundleSettings {
+  std::optional<int64_t> max_bytes, max_line_bytes, max_window_log;
+  std::string verify_key;          // a public key file: verify signatures with it
+  bool require_signature = false;  // refuse unsigned bundles; REQUIRES: verify_key
+};
+
 struct Config {
   UploadPolicy upload;
   RetentionPolicy retention;
+  BundleSettings bundle;
   std::string source;  // the file it came from, "" for built-in defaults
 };
 

@@ -18,10 +18,10 @@ struct EventFilter {
   std::vector<std::string> schemas;  // iglu: URIs or bare names (match the name part)
   std::vector<std::string> phases;   // single | started | completed
   std::optional<journal::EventState> state;
+  std::string since, until;  // RFC 3339 bounds on recorded_at: since <= t < until
   // With `state` unset, BuildBatches takes pending, sent and exported events alike instead of
   // only pending ones (export --all). Local events never match it.
   bool all_states = false;
-  std::string since, until;  // RFC 3339 bounds on recorded_at: since <= t < until
   // Parses "schema=cli_event,phase=started,state=pending,since=2026-11-01,until=..." (the
   // shared --filter syntax); keys may repeat to widen a set.
   static Result<EventFilter> Parse(const std::string& text);
