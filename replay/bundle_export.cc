@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <unordered_set>
 
 #include "base/canonical_json.h"
 #include "base/files.h"
@@ -119,6 +120,24 @@ Result<std::string> FileBytes(const Manifest& m, Collected& c, int level) {
   return out;
 }
 
+// The exported events that were pending: only those become `exported`; with --all an event
+// already `sent` stays sent (it did reach a collector) and an `exported` one stays so.
+Result<std::vector<int64_t>> PendingOnly(const journal::Journal& journal,
+                                         const std::vector<int64_t>& seqs, bool all) {
+  if (!all || seqs.empty()) return seqs;
+  std::unordered_set<int64_t> pending;
+  GLASSBOX_RETURN_IF_ERROR(
+      journal.Scan({journal::EventState::kPending, seqs.front() - 1}, [&](const auto& e) {
+        pending.insert(e.seq);
+        return e.seq < seqs.back();
+      }));
+  std::vector<int64_t> out;
+  for (int64_t s : seqs) {
+    if (pending.count(s)) out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o) {
@@ -147,7 +166,9 @@ Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o)
   const Manifest& m = manifest.value();
   journal::LedgerEntry entry{
       0, m.created_at, "export", o.out_path, m.event_count, m.events_bytes, m.events_sha256, "ok"};
-  Status marked = journal.SetStates(c.seqs, journal::EventState::kExported, &entry);
+  auto to_mark = PendingOnly(journal, c.seqs, o.all);
+  if (!to_mark.ok()) return to_mark.status();
+  Status marked = journal.SetStates(to_mark.value(), journal::EventState::kExported, &entry);
   if (!marked.ok()) {
     ::unlink(o.out_path.c_str());  // the events stay pending: nothing was carried out
     return marked;

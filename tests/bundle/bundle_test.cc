@@ -97,6 +97,26 @@ TEST_F(BundleTest, AnEventIsExportedOnceUnlessAll) {
   EXPECT_EQ(m->event_count, 4);
 }
 
+TEST_F(BundleTest, AllKeepsSentEventsSentAndMarksOnlyPendingOnesExported) {
+  Record(3);
+  std::vector<int64_t> first;
+  ASSERT_TRUE(source_->Scan({}, [&](const journal::StoredEvent& e) {
+                first.push_back(e.seq);
+                return first.size() < 2;
+              }).ok());
+  ASSERT_TRUE(source_->SetStates(first, EventState::kSent, nullptr).ok());
+  ExportOptions o;
+  o.out_path = Path("a.gbx");
+  o.all = true;
+  auto m = ExportBundle(*source_, o);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->event_count, 3);
+  auto counts = source_->CountStates().value();
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.exported, 1);
+  EXPECT_EQ(counts.pending, 0);
+}
+
 TEST_F(BundleTest, LocalEventsAreNeverExportedEvenWithAll) {
   Record(2);
   ASSERT_TRUE(source_->Append({{R"({"event_id":"x"})", EventState::kLocal, 0, {}}}).ok());
