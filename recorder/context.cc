@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "recorder/scrubber.h"
+
 namespace glassbox::recorder {
 namespace {
 
@@ -27,7 +29,8 @@ void SetIf(nlohmann::json& ctx, const char* key, const std::string& value) {
 
 }  // namespace
 
-nlohmann::json CollectContext(const RecorderOptions& options, const std::string& install_id) {
+nlohmann::json CollectContext(const RecorderOptions& options, const std::string& install_id,
+                              const Scrubber& scrub, std::map<std::string, int>* redactions) {
   nlohmann::json ctx = nlohmann::json::object();
   struct utsname u{};
   if (::uname(&u) == 0) {
@@ -44,6 +47,7 @@ nlohmann::json CollectContext(const RecorderOptions& options, const std::string&
   SetIf(ctx, "runtime_name", options.runtime_name);
   SetIf(ctx, "runtime_version", options.runtime_version);
   SetIf(ctx, "project_id", options.project_id);
+  ScrubStrings(scrub, ctx, *redactions);  // before the ids glassbox makes itself
   ctx["install_id"] = install_id;
   ctx["glassbox_version"] = Version();
   return ctx;

@@ -40,6 +40,7 @@ class Recorder::Impl {
   // recovery brings another install id or secret, so readers need no journal lock.
   struct Identity {
     std::string context_json;
+    std::map<std::string, int> context_redactions;  // added to every event's redactions
     recorder::AnonymizeOptions anonymize;
   };
   std::shared_ptr<const Identity> CurrentIdentity() {
@@ -71,8 +72,13 @@ Status Recorder::Impl::Attach() {
   consent = journal::EffectiveConsent(*journal);
   auto identity = std::make_shared<Identity>();
   identity->anonymize.hmac_key = key.value();
-  identity->anonymize.scrubber = recorder::DefaultScrubber();
-  identity->context_json = recorder::CollectContext(options, journal->install_id()).dump();
+  auto previous = CurrentIdentity();  // the compiled scrubber outlives a recovery
+  identity->anonymize.scrubber =
+      previous ? previous->anonymize.scrubber : recorder::DefaultScrubber();
+  identity->context_json =
+      recorder::CollectContext(options, journal->install_id(), identity->anonymize.scrubber,
+                               &identity->context_redactions)
+          .dump();
   std::lock_guard<std::mutex> lock(identity_mu_);
   identity_ = std::move(identity);
   return Status::Ok();
@@ -141,7 +147,8 @@ Result<std::string> Recorder::Impl::Write(std::string_view schema_name,
   }
   nlohmann::json input;
   Status parsed = recorder::ParseInput(data_json, schema.value()->key().Uri(), &input);
-  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, CurrentIdentity()->anonymize)
+  auto identity = CurrentIdentity();
+  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, identity->anonymize)
                                 : Result<recorder::Anonymized>(parsed);
   if (!anonymized.ok()) {
     ++refused;
@@ -155,6 +162,7 @@ Result<std::string> Recorder::Impl::Write(std::string_view schema_name,
   parts.span_id = span_id;
   parts.recorded_at = base::Rfc3339(now);
   parts.data = &anonymized->data;
+  for (const auto& [kind, n] : identity->context_redactions) anonymized->redactions[kind] += n;
   parts.redactions = &anonymized->redactions;
   journal::SpanChange span;
   if (!span_id.empty()) span = {journal::SpanChange::Kind::kOpen, span_id};
@@ -186,10 +194,19 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
   auto started = nlohmann::json::parse(open->line, nullptr, false);
   if (started.is_discarded()) return Status::Corruption("open span " + std::string(span_id));
   auto now = base::Clock::now();
+  // The started event's data was scrubbed when it was recorded; its markers are its data's
+  // redactions. The context is this process's, and the host's error_type is scrubbed here.
+  auto identity = CurrentIdentity();
+  std::map<std::string, int> redactions = identity->context_redactions;
+  recorder::CountMarkers(started["data"], redactions);
   nlohmann::json final_json = {{"status", final_state.status},
                                {"duration_ms", base::UnixMillis(now) - open->started_at_ms}};
   if (final_state.exit_code) final_json["exit_code"] = *final_state.exit_code;
-  if (!final_state.error_type.empty()) final_json["error_type"] = final_state.error_type;
+  if (!final_state.error_type.empty()) {
+    std::string error_type = final_state.error_type;
+    if (identity->anonymize.scrubber) identity->anonymize.scrubber(error_type, redactions);
+    final_json["error_type"] = error_type;
+  }
   recorder::EventParts parts;
   parts.event_id = base::NewUuidV7(now);
   parts.schema = started.value("schema", "");
@@ -198,8 +215,6 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
   parts.recorded_at = base::Rfc3339(now);
   parts.data = &started["data"];
   parts.final_state = &final_json;
-  std::map<std::string, int> redactions;
-  if (started.contains("redactions")) redactions = started["redactions"].get<std::map<std::string, int>>();
   parts.redactions = &redactions;
   return Store(parts, base::UnixMillis(now), {journal::SpanChange::Kind::kClose, span_id});
 }

@@ -1,7 +1,137 @@
 #include "recorder/scrubber.h"
 
-namespace glassbox::recorder {
+#include <re2/re2.h>
+#include <re2/set.h>
 
-Scrubber DefaultScrubber() { return {}; }
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "recorder/scrub_rules.h"
+
+namespace glassbox::recorder {
+namespace {
+
+constexpr std::string_view kMarkerPrefix = "[redacted:";
+
+struct CompiledRule {
+  const detail::ScrubRule* rule;
+  std::unique_ptr<RE2> re;
+  int secret_group = 0;  // 0: replace the whole match
+  std::string marker;
+};
+
+// The rule table compiled once per scrubber. A RE2::Set over all patterns tells in one pass
+// which rules can match, so a string without secrets (the common case) costs one scan.
+class RuleSet {
+ public:
+  RuleSet() : set_(Options(), RE2::UNANCHORED) {
+    for (const auto& rule : detail::ScrubRules()) {
+      CompiledRule c{&rule, std::make_unique<RE2>(rule.pattern, Options()), 0,
+                     std::string(kMarkerPrefix) + rule.kind + "]"};
+      if (!c.re->ok()) continue;  // a broken pattern is caught by the unit tests
+      auto named = c.re->NamedCapturingGroups().find("secret");
+      if (named != c.re->NamedCapturingGroups().end()) c.secret_group = named->second;
+      if (set_.Add(rule.pattern, nullptr) < 0) set_ok_ = false;
+      rules_.push_back(std::move(c));
+    }
+    set_ok_ = set_ok_ && set_.Compile();
+  }
+
+  void Scrub(std::string& text, std::map<std::string, int>& counts) const {
+    if (text.empty()) return;
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo error{};
+    if (set_ok_ && !set_.Match(text, &hits, &error) && error.kind == RE2::Set::kNoError) return;
+    if (!set_ok_ || error.kind != RE2::Set::kNoError) {
+      hits.clear();  // the Set could not decide (e.g. out of memory): try every rule
+      for (size_t i = 0; i < rules_.size(); ++i) hits.push_back(static_cast<int>(i));
+    }
+    std::sort(hits.begin(), hits.end());  // table order: earlier rules win
+    for (int i : hits) Apply(rules_[static_cast<size_t>(i)], text, counts);
+  }
+
+ private:
+  static RE2::Options Options() {
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_max_mem(64 << 20);
+    return o;
+  }
+
+  // Replaces every accepted match of one rule. Scanning resumes after each candidate, so the
+  // whole pass stays linear in the length of the string.
+  static void Apply(const CompiledRule& c, std::string& text, std::map<std::string, int>& counts) {
+    const int ngroups = 1 + c.re->NumberOfCapturingGroups();
+    std::vector<re2::StringPiece> groups(static_cast<size_t>(ngroups));
+    std::string out;
+    size_t pos = 0, copied = 0;
+    while (pos <= text.size() &&
+           c.re->Match(text, pos, text.size(), RE2::UNANCHORED, groups.data(), ngroups)) {
+      size_t match_begin = static_cast<size_t>(groups[0].data() - text.data());
+      size_t match_end = match_begin + groups[0].size();
+      size_t begin = match_begin, end = match_end;
+      if (c.secret_group && groups[c.secret_group].data()) {
+        begin = static_cast<size_t>(groups[c.secret_group].data() - text.data());
+        end = begin + groups[c.secret_group].size();
+      }
+      bool accept = end > begin &&
+                    std::string_view(text).substr(begin).rfind(kMarkerPrefix, 0) != 0 &&
+                    (!c.rule->accept || c.rule->accept(text, &begin, &end));
+      if (accept) {
+        out.append(text, copied, begin - copied);
+        out += c.marker;
+        copied = end;
+        ++counts[c.rule->kind];
+      }
+      pos = std::max(accept ? end : match_end, match_begin + 1);
+    }
+    if (copied == 0) return;
+    out.append(text, copied, std::string::npos);
+    text.swap(out);
+  }
+
+  RE2::Set set_;
+  bool set_ok_ = true;
+  std::vector<CompiledRule> rules_;
+};
+
+}  // namespace
+
+Scrubber DefaultScrubber() {
+  auto rules = std::make_shared<const RuleSet>();
+  return [rules](std::string& text, std::map<std::string, int>& counts) {
+    rules->Scrub(text, counts);
+  };
+}
+
+void ScrubStrings(const Scrubber& scrub, nlohmann::json& value,
+                  std::map<std::string, int>& counts) {
+  if (!scrub) return;
+  if (value.is_string()) {
+    scrub(value.get_ref<std::string&>(), counts);
+  } else if (value.is_structured()) {
+    for (auto& child : value) ScrubStrings(scrub, child, counts);
+  }
+}
+
+void CountMarkers(const nlohmann::json& value, std::map<std::string, int>& counts) {
+  if (value.is_structured()) {
+    for (const auto& child : value) CountMarkers(child, counts);
+    return;
+  }
+  if (!value.is_string()) return;
+  const auto& s = value.get_ref<const std::string&>();
+  for (size_t at = s.find(kMarkerPrefix); at != std::string::npos;
+       at = s.find(kMarkerPrefix, at + 1)) {
+    size_t kind_begin = at + kMarkerPrefix.size();
+    size_t close = s.find(']', kind_begin);
+    if (close == std::string::npos) break;
+    std::string kind = s.substr(kind_begin, close - kind_begin);
+    bool plain =
+        !kind.empty() && kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos;
+    if (plain) ++counts[kind];
+  }
+}
 
 }  // namespace glassbox::recorder

@@ -1,10 +1,24 @@
 #pragma once
-// The secret and PII scrubber for clear-text strings (rules in recorder/scrub_rules.cc).
+// The secret and PII scrubber for clear-text strings. The rules (what is caught, in which
+// order, with examples) are in recorder/scrub_rules.cc and README.md.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "recorder/anonymizer.h"
 
 namespace glassbox::recorder {
 
-// The scrubber every Recorder uses. Empty until the rule set lands.
+// The scrubber every Recorder uses: rewrites each match as [redacted:KIND] and counts it under
+// KIND. Compiles the rule table (about a millisecond); the returned function is cheap to copy
+// and safe to call from several threads at once.
 Scrubber DefaultScrubber();
+
+// Scrubs every string value (not keys) of `value` in place.
+void ScrubStrings(const Scrubber& scrub, nlohmann::json& value, std::map<std::string, int>& counts);
+
+// Counts the [redacted:KIND] markers in the string values of `value`, by KIND. Used where an
+// event's redactions are recomputed from stored data (a span's completed event).
+void CountMarkers(const nlohmann::json& value, std::map<std::string, int>& counts);
 
 }  // namespace glassbox::recorder
