@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   std::printf(
       "anonymize cli_event: %.2f us/event without scrubber, %.2f with: scrubber %.2f "
       "us/event (best of 5 x %d events, 4-5 clear strings each)\n",
-      base, scrubbed, scrubbed - base, n);
+      base, scrubbed, scrubbed - base, n / 5);
   std::printf("scrub one clean 40-byte string: %.3f us\n",
               MicrosPerString(with.scrubber, "meltano elt tap-github target-postgres", n));
   std::printf("scrub one 120-byte string with 4 secrets: %.3f us\n",
