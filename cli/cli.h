@@ -85,6 +85,7 @@ std::unique_ptr<schema::Registry> OpenRegistry(const GlobalOptions& g);
 void RegisterRecord(CLI::App& app, const GlobalOptions& g);
 void RegisterSpans(CLI::App& app, const GlobalOptions& g);
 void RegisterInspect(CLI::App& app, GlobalOptions& g);
+void RegisterInspectPrivacy(CLI::App& inspect, const GlobalOptions& g);  // from RegisterInspect
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
 void RegisterReplay(CLI::App& app, GlobalOptions& g);
 // --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.

@@ -62,6 +62,7 @@ void RegisterInspect(CLI::App& app, GlobalOptions& g) {
     if (!st.ok()) Fail(st);
   });
   RegisterInspectViews(cmd, g);
+  RegisterInspectPrivacy(*cmd, g);
 }
 
 }  // namespace glassbox::cli

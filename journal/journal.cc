@@ -1,5 +1,6 @@
 #include "journal/journal.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ using detail::Stmt;
 using detail::Transaction;
 
 // Refuses what a hostile neighbour could plant: a symlink, or a file another user can write.
+// Messages name the file and the fix, never anything read from it.
 Status CheckExistingFile(const std::string& path) {
   struct stat st{};
   if (::lstat(path.c_str(), &st) != 0) return Status::Ok();  // created below
@@ -32,6 +34,29 @@ Status CheckExistingFile(const std::string& path) {
     return Status::IoError(path + ": writable by group or others; fix with chmod 600");
   }
   return Status::Ok();
+}
+
+// The journal and the files SQLite keeps beside it (a planted -wal symlink would otherwise be
+// followed when SQLite creates the WAL).
+Status CheckJournalFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    GLASSBOX_RETURN_IF_ERROR(CheckExistingFile(path + suffix));
+  }
+  return Status::Ok();
+}
+
+// Makes the journal file 0600 before SQLite opens it, whatever the umask: creates it so, or
+// takes group/other bits off an existing one. SQLite creates its -wal, -shm and -journal files
+// with the database file's mode (and fchmods them to it), so they are 0600 too. No umask()
+// call: that is process-wide and would race with the host's threads.
+Status MakePrivate(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  struct stat st{};
+  bool ok = ::fstat(fd, &st) == 0 && ((st.st_mode & 077) == 0 || ::fchmod(fd, 0600) == 0);
+  ::close(fd);
+  return ok ? Status::Ok() : Status::IoError(path + ": cannot make it private (chmod 600)");
 }
 
 }  // namespace
@@ -70,17 +95,13 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   j->path_ = options.path.empty() ? DefaultJournalPath() : options.path;
   j->options_ = options;
   if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(base::EnsurePrivateDir(base::DirName(j->path_)));
-  GLASSBOX_RETURN_IF_ERROR(CheckExistingFile(j->path_));
+  GLASSBOX_RETURN_IF_ERROR(CheckJournalFiles(j->path_));
+  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(MakePrivate(j->path_));
   int flags = (options.read_only ? SQLITE_OPEN_READONLY
                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
               SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
-  // SQLite creates the -wal and -shm files with the main file's mode, so a 0600 umask while
-  // the main file is created is enough for all three.
-  mode_t old_mask = ::umask(077);
   int rc = sqlite3_open_v2(j->path_.c_str(), &j->db_, flags, nullptr);
-  ::umask(old_mask);
   if (rc != SQLITE_OK) return detail::SqlError(j->db_, rc, j->path_);
-  if (!options.read_only) ::chmod(j->path_.c_str(), 0600);
   FileId opened = FileId::Of(j->path_);
   j->file_dev_ = opened.dev;
   j->file_ino_ = opened.ino;
