@@ -1,0 +1,120 @@
+// Redaction through the public API: event data, the host's execution context, a span's final
+// state; counts in each event's "redactions"; x-scrub opt-out.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "glassbox/recorder.h"
+#include "journal/journal.h"
+#include "tests/privacy/temp_dir.h"
+
+namespace glassbox {
+namespace {
+
+using Counts = std::map<std::string, int>;
+
+class RecorderPrivacyTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Recorder> Open(RecorderOptions o = {}) {
+    o.journal_path = journal_;
+    auto r = Recorder::Open(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::move(r.value()) : nullptr;
+  }
+  std::vector<nlohmann::json> Events() {
+    journal::Options o;
+    o.path = journal_;
+    auto j = journal::Journal::Open(o);
+    std::vector<nlohmann::json> out;
+    EXPECT_TRUE(j.value()
+                    ->Scan({},
+                           [&](const journal::StoredEvent& e) {
+                             out.push_back(nlohmann::json::parse(e.line));
+                             return true;
+                           })
+                    .ok());
+    return out;
+  }
+  static Counts Redactions(const nlohmann::json& event) {
+    return event.contains("redactions") ? event["redactions"].get<Counts>() : Counts{};
+  }
+  testing::TempDir dir_;
+  std::string journal_ = dir_ / "journal.db";
+};
+
+TEST_F(RecorderPrivacyTest, ClearFieldsAreScrubbedAndCountedPerEvent) {
+  auto rec = Open();
+  ASSERT_TRUE(rec->Record("cli_event", R"({"command": "deploy 10.0.0.1 and 10.0.0.2",
+      "plugins": [{"name": "tap-x token=abc", "variant": "jane@example.org"}]})")
+                  .ok());
+  ASSERT_TRUE(rec->Record("cli_event", R"({"command": "run"})").ok());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["data"]["command"], "deploy [redacted:ip] and [redacted:ip]");
+  EXPECT_EQ(events[0]["data"]["plugins"][0]["name"], "tap-x token=[redacted:assignment]");
+  EXPECT_EQ(events[0]["data"]["plugins"][0]["variant"], "[redacted:email]");
+  EXPECT_EQ(Redactions(events[0]), (Counts{{"assignment", 1}, {"email", 1}, {"ip", 2}}));
+  EXPECT_FALSE(events[1].contains("redactions"));  // none: the key is left out
+}
+
+TEST_F(RecorderPrivacyTest, TheHostsContextValuesAreScrubbedAndCountedInEveryEvent) {
+  RecorderOptions o;
+  o.app_name = "tool for jane@example.org";
+  o.app_version = "1.2.3";
+  o.runtime_version = "3.11 on 192.168.1.20";
+  o.project_id = "/home/jane/project";
+  auto rec = Open(o);
+  ASSERT_TRUE(rec->Record("cli_event", R"({"command": "run"})").ok());
+  ASSERT_TRUE(rec->Record("cli_event", R"({"command": "at 10.1.1.1"})").ok());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  const auto& ctx = events[0]["context"];
+  EXPECT_EQ(ctx["app_name"], "tool for [redacted:email]");
+  EXPECT_EQ(ctx["app_version"], "1.2.3");
+  EXPECT_EQ(ctx["runtime_version"], "3.11 on [redacted:ip]");
+  EXPECT_EQ(ctx["project_id"], "/home/[redacted:home_path]/project");
+  EXPECT_EQ(Redactions(events[0]), (Counts{{"email", 1}, {"home_path", 1}, {"ip", 1}}));
+  EXPECT_EQ(Redactions(events[1]), (Counts{{"email", 1}, {"home_path", 1}, {"ip", 2}}));
+}
+
+TEST_F(RecorderPrivacyTest, ACompletedSpanCountsItsDataContextAndErrorType) {
+  RecorderOptions o;
+  o.app_name = "ops@example.org";
+  auto rec = Open(o);
+  auto span = rec->Start("cli_event", R"({"command": "sync 10.0.0.9"})");
+  ASSERT_TRUE(span.ok());
+  ASSERT_TRUE(span->Complete({"failed", 3, "TimeoutTo fe80::1%eth0"}).ok());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["data"], events[0]["data"]);
+  EXPECT_EQ(events[1]["final"]["error_type"], "TimeoutTo [redacted:ip]");
+  EXPECT_EQ(Redactions(events[0]), (Counts{{"email", 1}, {"ip", 1}}));
+  EXPECT_EQ(Redactions(events[1]), (Counts{{"email", 1}, {"ip", 2}}));
+}
+
+TEST_F(RecorderPrivacyTest, AFieldMarkedXScrubFalseWithAReasonIsLeftAsIs) {
+  std::string schemas = dir_ / "schemas";
+  std::filesystem::create_directories(schemas);
+  std::ofstream(schemas + "/probe.json") << R"({
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "iglu:dev.example/probe/jsonschema/1-0-0",
+    "type": "object", "additionalProperties": false,
+    "properties": {
+      "version": {"type": "string", "x-privacy": "clear", "x-scrub": false,
+                  "x-scrub-reason": "four-part build numbers look like IPv4 addresses"},
+      "note": {"type": "string", "x-privacy": "clear"}}})";
+  RecorderOptions o;
+  o.schema_dir = schemas;
+  auto rec = Open(o);
+  ASSERT_TRUE(rec->Record("probe", R"({"version": "10.0.0.1", "note": "10.0.0.1"})").ok());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["data"]["version"], "10.0.0.1");
+  EXPECT_EQ(events[0]["data"]["note"], "[redacted:ip]");
+  EXPECT_EQ(Redactions(events[0]), (Counts{{"ip", 1}}));
+}
+
+}  // namespace
+}  // namespace glassbox
