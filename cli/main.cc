@@ -1,11 +1,17 @@
 // The glassbox command: registers every subcommand, parses, and maps failures to one stderr
 // line and a documented exit code.
+#include <sys/resource.h>
+
 #include <iostream>
 
 #include "cli/cli.h"
 
 int main(int argc, char** argv) {
   using namespace glassbox::cli;
+  // A core dump would hold raw input values (hashed and dropped fields before anonymization);
+  // the glassbox command never writes one.
+  struct rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   CLI::App app{"glassbox: an offline telemetry recorder that shows exactly what it sends"};
   app.set_version_flag("--version", std::string("glassbox ") + glassbox::Version());
   app.require_subcommand(1);

@@ -40,8 +40,10 @@ void Walk(const nlohmann::json& doc, const Node& node, const std::string& path,
 
 // Field names that suggest a secret or personal data when sent in clear text.
 bool SuspiciousName(const std::string& path) {
-  static const char* kWords[] = {"password", "passwd", "token", "key",  "secret", "credential",
-                                 "auth",     "ip",     "email", "host", "path"};
+  static const char* kWords[] = {"password",   "passwd", "token",   "key",      "secret",
+                                 "credential", "auth",   "ip",      "email",    "host",
+                                 "path",       "cookie", "session", "phone",    "username",
+                                 "mac",        "ssn",    "address", "location"};
   std::string leaf = path.substr(path.find_last_of('.') + 1);
   std::string lower;
   for (char c : leaf)
@@ -50,7 +52,8 @@ bool SuspiciousName(const std::string& path) {
     std::string word(w);
     size_t at = lower.find(word);
     if (at == std::string::npos) continue;
-    // "ip" and "key" only as whole words (not "zip", "monkey"), split on _ or -.
+    // Short words ("ip", "key", "mac", "ssn") only as whole words (not "zip", "monkey",
+    // "machine"), split on _ or -.
     bool starts = at == 0 || lower[at - 1] == '_' || lower[at - 1] == '-';
     bool ends = at + word.size() == lower.size() || lower[at + word.size()] == '_' ||
                 lower[at + word.size()] == '-';

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <fstream>
+
 #include "recorder/scrub_rules.h"
 #include "recorder/scrubber.h"
 
@@ -46,6 +48,17 @@ TEST_F(ScrubberTest, EveryRuleCompilesAndRedactsItsDocumentedExample) {
     EXPECT_NE(std::string(rule.catches), "");
   }
   EXPECT_EQ(Scrub("x AKIAIOSFODNN7EXAMPLE y"), "x [redacted:aws_key] y");
+}
+
+TEST_F(ScrubberTest, ReadmeDocumentsEveryKind) {
+  std::ifstream in(std::string(GLASSBOX_SOURCE_DIR) + "/README.md");
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t table = readme.find("### What the scrubber catches");
+  ASSERT_NE(table, std::string::npos);
+  for (const auto& rule : detail::ScrubRules()) {
+    EXPECT_NE(readme.find(std::string("`") + rule.kind + "`", table), std::string::npos)
+        << rule.kind;
+  }
 }
 
 TEST_F(ScrubberTest, PrivateKeyBlocksIncludingCutOffOnes) {
