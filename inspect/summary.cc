@@ -55,8 +55,8 @@ nlohmann::ordered_json SummaryJson(const Summary& s) {
 std::string SummaryText(const Summary& s) {
   std::ostringstream out;
   out << "events        " << s.states.total() << "  (pending " << s.states.pending << ", sent "
-      << s.states.sent << ", exported " << s.states.exported << ", local-only " << s.states.local
-      << ")\n";
+      << s.states.sent << ", exported " << s.states.exported << ", local-only "
+      << s.states.local << ")\n";
   if (!s.oldest.empty()) out << "recorded      " << s.oldest << " .. " << s.newest << "\n";
   out << "open spans    " << s.open_spans << "\n";
   out << "journal       " << s.journal_bytes << " bytes";
