@@ -29,10 +29,16 @@ struct HashedFieldAudit {
   Verdict verdict() const;
 };
 
+// A clear-text field its schema exempts from the scrubber ("x-scrub": false).
+struct UnscrubbedField {
+  std::string schema, field, reason;
+};
+
 struct PrivacyAudit {
   int64_t events = 0;
   int64_t dictionary_size = 0;
   std::vector<HashedFieldAudit> fields;       // every hashed field of every schema seen
+  std::vector<UnscrubbedField> unscrubbed;    // of the schemas seen
   std::vector<std::string> unknown_schemas;   // seen in the journal, not in the registry
   std::map<std::string, int64_t> redactions;  // scrubber redactions by kind, all events
   int64_t events_with_redactions = 0;

@@ -85,6 +85,27 @@ void DeclareFields(const schema::Schema& s, Collector::Fields& fields) {
   }
 }
 
+// Clear-text leaves exempt from the scrubber, named as Schema::Fields() names them.
+void FindUnscrubbed(const schema::Schema& s, const Node& node, const std::string& path,
+                    std::set<const Node*>& on_path, std::vector<UnscrubbedField>& out) {
+  if (node.kind == Node::Kind::kLeaf) {
+    if (node.privacy != Privacy::kClear || node.scrub) return;
+    auto reason = s.document().value(nlohmann::json::json_pointer(node.pointer + "/x-scrub-reason"),
+                                     std::string());
+    out.push_back({s.key().Uri(), path, reason});
+    return;
+  }
+  if (!on_path.insert(&node).second) return;  // recursive $ref: listed once
+  for (const auto& [name, child] : node.properties) {
+    FindUnscrubbed(s, *child, path.empty() ? name : path + "." + name, on_path, out);
+  }
+  if (node.element) {
+    FindUnscrubbed(s, *node.element, path + (node.kind == Node::Kind::kArray ? "[]" : ".*"),
+                   on_path, out);
+  }
+  on_path.erase(&node);
+}
+
 // Hashes each dictionary input once per algorithm in use and keeps the digests that were seen.
 void Reverse(std::vector<HashedFieldAudit>& fields, const std::string& hmac_key,
              int64_t* dictionary_size) {
@@ -138,7 +159,11 @@ Result<PrivacyAudit> AuditPrivacy(const journal::Journal& journal,
     if (known == schemas.end()) {
       auto found = registry.Find(uri);
       known = schemas.emplace(uri, found.ok() ? found.value() : nullptr).first;
-      if (found.ok()) DeclareFields(*found.value(), fields);
+      if (found.ok()) {
+        DeclareFields(*found.value(), fields);
+        std::set<const Node*> on_path;
+        FindUnscrubbed(*found.value(), found.value()->root(), "", on_path, audit.unscrubbed);
+      }
     }
     if (known->second && event.contains("data")) {
       collector.Walk(*known->second, known->second->root(), event["data"], "");

@@ -108,6 +108,11 @@ nlohmann::ordered_json PrivacyAuditJson(const PrivacyAudit& a) {
                            {"verdict", VerdictKey(f.verdict())},
                            {"matches", matches}});
   }
+  j["unscrubbed_fields"] = nlohmann::ordered_json::array();
+  for (const auto& u : a.unscrubbed) {
+    j["unscrubbed_fields"].push_back(
+        {{"schema", u.schema}, {"field", u.field}, {"reason", u.reason}});
+  }
   j["unknown_schemas"] = a.unknown_schemas;
   j["redactions"] = a.redactions;
   j["events_with_redactions"] = a.events_with_redactions;
@@ -123,6 +128,11 @@ std::string PrivacyAuditText(const PrivacyAudit& a) {
   for (const auto& f : a.fields) WriteField(out, f);
   for (const auto& uri : a.unknown_schemas) {
     out << Wrap(uri + ": schema not available (pass --schemas); its fields were not audited", 2);
+  }
+  for (const auto& u : a.unscrubbed) {
+    out << Wrap(ShortSchema(u.schema) + " " + u.field +
+                    " (clear): NOT SCRUBBED (x-scrub: false) - " + u.reason,
+                2);
   }
   out << "\nScrubber: ";
   int64_t total = 0;

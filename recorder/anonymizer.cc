@@ -66,15 +66,32 @@ class Walker {
     *result = nlohmann::json::object();
     for (auto it = in.begin(); it != in.end(); ++it) {
       auto named = node.properties.find(it.key());
-      const Node* child = named != node.properties.end() ? named->second : node.element;
-      std::string child_path = path + "/" + it.key();
+      bool declared = named != node.properties.end();
+      const Node* child = declared ? named->second : node.element;
+      std::string key = declared ? it.key() : ScrubKey(child, it.key(), *result);
+      std::string child_path = path + "/" + key;
       if (!child) return Fail(child_path, "unknown field (not in the schema)");
       nlohmann::json value;
       bool keep = true;
       if (!Visit(*child, it.value(), child_path, &value, &keep)) return false;
-      if (keep) (*result)[it.key()] = std::move(value);
+      if (keep) (*result)[key] = std::move(value);
     }
     return true;
+  }
+
+  // Map keys and undeclared field names are input too: they are scrubbed before they are
+  // stored or named in an error. Two keys that scrub alike stay apart ("[redacted:ip] (2)").
+  std::string ScrubKey(const Node* element, const std::string& key, const nlohmann::json& taken) {
+    if (!options_.scrubber || (element && element->kind == Node::Kind::kLeaf && !element->scrub)) {
+      return key;
+    }
+    std::string out = key;
+    std::map<std::string, int> ignored;  // an undeclared field refuses the event anyway
+    options_.scrubber(out, element ? out_.redactions : ignored);
+    if (out == key) return out;
+    std::string unique = out;
+    for (int n = 2; taken.contains(unique); ++n) unique = out + " (" + std::to_string(n) + ")";
+    return unique;
   }
 
   bool VisitArray(const Node& node, const nlohmann::json& in, const std::string& path,

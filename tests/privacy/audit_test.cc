@@ -22,6 +22,8 @@ class AuditTest : public ::testing::Test {
       "type": "object", "additionalProperties": false,
       "properties": {
         "fingerprint": {"type": "string", "x-privacy": "hmac-sha256"},
+        "build": {"type": "string", "x-privacy": "clear", "x-scrub": false,
+                  "x-scrub-reason": "build numbers look like IPv4 addresses"},
         "tags": {"type": "object", "additionalProperties": {"type": "string", "x-privacy": "sha256"}}}})";
     RecorderOptions o;
     o.journal_path = dir_ / "journal.db";
@@ -72,6 +74,10 @@ TEST_F(AuditTest, EveryDigestOfADictionaryInputIsReversed) {
   EXPECT_EQ(Field(a, "fingerprint").reversed.begin()->second, "yes");
   EXPECT_EQ(Field(a, "tags.*").reversed.begin()->second, "prod");
   EXPECT_GT(a.dictionary_size, 60000);
+  ASSERT_EQ(a.unscrubbed.size(), 1u);
+  EXPECT_EQ(a.unscrubbed[0].field, "build");
+  EXPECT_EQ(a.unscrubbed[0].reason, "build numbers look like IPv4 addresses");
+  EXPECT_NE(PrivacyAuditText(a).find("keyed@1-0-0 build (clear): NOT SCRUBBED"), std::string::npos);
 }
 
 TEST_F(AuditTest, RandomValuesAreNotReversedAndUnseenFieldsAreListed) {

@@ -116,5 +116,34 @@ TEST_F(RecorderPrivacyTest, AFieldMarkedXScrubFalseWithAReasonIsLeftAsIs) {
   EXPECT_EQ(Redactions(events[0]), (Counts{{"ip", 1}}));
 }
 
+TEST_F(RecorderPrivacyTest, MapKeysAreScrubbedAndUndeclaredNamesNeverEchoed) {
+  std::string schemas = dir_ / "schemas";
+  std::filesystem::create_directories(schemas);
+  std::ofstream(schemas + "/hosts.json") << R"({
+    "$id": "iglu:dev.example/hosts/jsonschema/1-0-0",
+    "type": "object", "additionalProperties": false,
+    "properties": {
+      "seen": {"type": "object", "additionalProperties": {"type": "integer", "x-privacy": "clear"}}}})";
+  RecorderOptions o;
+  o.schema_dir = schemas;
+  auto rec = Open(o);
+  ASSERT_TRUE(rec->Record("hosts", R"({"seen": {"10.0.0.1": 1, "10.0.0.2": 2, "jane@example.org": 3,
+                                        "plain": 4}})")
+                  .ok());
+  auto refused =
+      rec->Record("hosts", R"({"seen": {}, "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789": 1})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().find("ghp_"), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("[redacted:github_token]"), std::string::npos);
+  auto events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(
+      events[0]["data"]["seen"],
+      (nlohmann::json{
+          {"[redacted:ip]", 1}, {"[redacted:ip] (2)", 2}, {"[redacted:email]", 3}, {"plain", 4}}));
+  EXPECT_EQ(Redactions(events[0]), (Counts{{"email", 1}, {"ip", 2}}));
+}
+
 }  // namespace
 }  // namespace glassbox
