@@ -8,7 +8,7 @@ import sqlite3
 import stat
 import subprocess
 
-from harness import GlassboxCase
+from replay_helpers import ReplayCase
 
 # (kind, input, substrings that must never appear anywhere glassbox writes)
 CANARIES = [
@@ -60,7 +60,7 @@ def set_path(obj, path, value):
                 obj = obj.setdefault(key, nxt)
 
 
-class PrivacyCase(GlassboxCase):
+class PrivacyCase(ReplayCase):
     def schema_fields(self):
         """{uri: [(path, type, privacy)]} of every built-in schema."""
         out = {}
@@ -93,6 +93,34 @@ class PrivacyCase(GlassboxCase):
                 outputs[" ".join(cmd)] = proc.stdout + proc.stderr
         return outputs
 
+    def written_outputs(self, event_ids):
+        """Everything else glassbox writes about the journal: payload files, the HTML report,
+        explanations of events, and what a collector on 127.0.0.1 receives from replay."""
+        out = {}
+        payload_dir = os.path.join(self.dir, "payload")
+        self.run_gb("inspect", "payload", "--out", payload_dir)
+        for name in os.listdir(payload_dir):
+            with open(os.path.join(payload_dir, name), "rb") as f:
+                out["payload/" + name] = f.read()
+        report = os.path.join(self.dir, "report.html")
+        self.run_gb("inspect", "report", "--html", report)
+        with open(report, "rb") as f:
+            out["report.html"] = f.read()
+        for event_id in event_ids:
+            for fmt in ("table", "json"):
+                proc = self.run_gb("inspect", "explain", event_id, "--format", fmt)
+                out[f"explain {event_id} {fmt}"] = (proc.stdout + proc.stderr).encode()
+        self.write_config(compression="gzip")
+        proc = self.replay()
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        out["replay output"] = (proc.stdout + proc.stderr).encode()
+        self.assertTrue(self.collector.requests)
+        for i, r in enumerate(self.collector.requests):
+            out[f"upload {i} raw"] = r["raw"]
+            out[f"upload {i} body"] = r["body"]
+            out[f"upload {i} headers"] = json.dumps(r["headers"]).encode()
+        return out
+
 
 class CanaryTest(PrivacyCase):
     def test_no_secret_in_any_clear_field_reaches_any_file_or_view_and_counts_match(self):
@@ -122,19 +150,22 @@ class CanaryTest(PrivacyCase):
 
         events = self.events()[1:]  # after the warm-up event
         self.assertEqual([e.get("redactions", {}) for e in events], expected)
-        blobs = self.journal_files_bytes()
-        self.assertTrue({"journal.db", "journal.db-wal", "journal.db-shm"} <= set(blobs))
-        # Positive control: the stored lines are plain bytes here, so a search can find them.
-        self.assertIn(b"[redacted:private_key]", b"".join(blobs.values()))
-        outputs = self.inspect_outputs()
+        outputs = {view: text.encode() for view, text in self.inspect_outputs().items()}
         self.assertIn("inspect events --format ndjson", outputs)
         self.assertIn("inspect privacy --format json", outputs)
+        outputs.update(self.written_outputs([e["event_id"] for e in events[:len(CANARIES)]]))
+        self.assertEqual(len(self.collector.accepted_events()), len(events) + 1)
+        # After replay: the journal now also holds the ledger and the new event states.
+        blobs = self.journal_files_bytes()
+        self.assertTrue({"journal.db", "journal.db-wal", "journal.db-shm"} <= set(blobs))
+        # Positive controls: the stored lines and the upload bodies are plain bytes, so a
+        # search can find what is in them.
+        self.assertIn(b"[redacted:private_key]", b"".join(blobs.values()))
+        self.assertIn(b"[redacted:private_key]", outputs["upload 0 body"])
         for _, _, secrets in CANARIES:
             for secret in secrets:
-                for name, data in blobs.items():
+                for name, data in list(blobs.items()) + list(outputs.items()):
                     self.assertNotIn(secret.encode(), data, f"{secret!r} in {name}")
-                for view, text in outputs.items():
-                    self.assertNotIn(secret, text, f"{secret!r} in `{view}`")
         holder.close()
 
     def test_refusals_name_the_field_never_the_value(self):
@@ -189,11 +220,13 @@ class InstallKeyTest(PrivacyCase):
             "SELECT value FROM meta WHERE key = 'hmac_key'").fetchone()[0]
         self.assertRegex(key, r"^[0-9a-f]{64}$")
         raw = bytes.fromhex(key)
-        outputs = self.inspect_outputs()
+        outputs = {view: text.encode() for view, text in self.inspect_outputs().items()}
         self.assertGreaterEqual(len(outputs), 6)
-        for view, text in outputs.items():
-            self.assertNotIn(key, text.lower(), view)
-            self.assertNotIn(raw, text.encode("utf-8", "surrogateescape"), view)
+        ids = [e["event_id"] for e in self.events()]
+        outputs.update(self.written_outputs(ids))
+        for view, data in outputs.items():
+            self.assertNotIn(key.encode(), data.lower(), view)
+            self.assertNotIn(raw, data, view)
 
 
 class JournalFileTest(PrivacyCase):
