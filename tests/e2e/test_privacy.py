@@ -110,6 +110,9 @@ class PrivacyCase(ReplayCase):
             for fmt in ("table", "json"):
                 proc = self.run_gb("inspect", "explain", event_id, "--format", fmt)
                 out[f"explain {event_id} {fmt}"] = (proc.stdout + proc.stderr).encode()
+        for cmd in (["doctor"], ["doctor", "--format", "json"], ["consent", "status"]):
+            proc = self.run_gb(*cmd, check=False)
+            out[" ".join(cmd)] = (proc.stdout + proc.stderr).encode()
         self.write_config(compression="gzip")
         proc = self.replay()
         self.assertEqual(proc.returncode, 0, proc.stderr)
