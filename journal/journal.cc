@@ -85,6 +85,12 @@ std::optional<EventState> ParseState(std::string_view name) {
 
 std::string DefaultJournalPath() { return base::XdgHome("DATA") + "/glassbox/journal.db"; }
 
+void RemoveJournalFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".id"}) {
+    ::unlink((path + suffix).c_str());
+  }
+}
+
 Journal::~Journal() {
   impl_.reset();  // statements before the connection
   sqlite3_close_v2(db_);

@@ -166,4 +166,8 @@ class Journal {
 
 std::string DefaultJournalPath();
 
+// Deletes a closed journal and every file kept beside it (SQLite's -wal, -shm, -journal and our
+// .id), e.g. a temporary staging journal. Missing files are fine.
+void RemoveJournalFiles(const std::string& path);
+
 }  // namespace glassbox::journal

@@ -257,9 +257,7 @@ bool RewriteHeader(const std::string& path) {
   return ::close(fd) == 0 && ok;
 }
 
-void RemoveCopy(const std::string& copy) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((copy + suffix).c_str());
-}
+void RemoveCopy(const std::string& copy) { RemoveJournalFiles(copy); }
 
 // Reads a private copy of the damaged file (the original stays untouched as evidence),
 // optionally with a rebuilt header.

@@ -77,9 +77,8 @@ Result<std::unique_ptr<journal::Journal>> OpenStaging(const Bundle& bundle,
 }
 
 void RemoveStaging(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", ".replay-lock"}) {
-    ::unlink((path + suffix).c_str());
-  }
+  journal::RemoveJournalFiles(path);
+  ::unlink((path + ".replay-lock").c_str());
 }
 
 // The machine's config, minus retention: a bundle's events are dropped by nobody on the way.

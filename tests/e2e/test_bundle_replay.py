@@ -66,7 +66,11 @@ class BundleReplayTest(ReplayCase):
         first = self.replay_bundle()
         self.assertEqual(first.returncode, 75, first.stderr)
         staging = os.path.join(os.path.dirname(self.connected), "bundles")
-        self.assertEqual(len(os.listdir(staging)), 2)  # the staging journal and its lock
+        # The staging journal (named by the bundle's digest), its install-id sidecar and lock.
+        names = sorted(os.listdir(staging))
+        self.assertEqual(len(names), 3, names)
+        self.assertTrue(names[0].endswith(".db"), names)
+        self.assertEqual(names[1:], [names[0] + ".id", names[0] + ".replay-lock"])
         second = self.replay_bundle()
         self.assertEqual(second.returncode, 0, second.stderr)
         keys = [r["key"] for r in self.collector.requests]
