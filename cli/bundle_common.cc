@@ -89,8 +89,8 @@ std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
                                     : "signed by key " + m.signed_by + " (not verified here)")
             << "\n";
   journal::Options o;
-  o.path = ":memory:";      // SQLite's private in-memory database: nothing touches the disk
-  o.seal_events = INT_MAX;  // a view needs no compressed blocks
+  o.path = journal::kInMemoryPath;  // SQLite's private in-memory database: nothing touches the disk
+  o.seal_events = INT_MAX;          // a view needs no compressed blocks
   auto j = journal::Journal::Open(o);
   if (!j.ok()) Fail(j.status());
   Status st = replay::StageBundle(bundle, *j.value());

@@ -25,7 +25,7 @@ using detail::Transaction;
 // Refuses what a hostile neighbour could plant: a symlink, or a file another user can write.
 // Messages name the file and the fix, never anything read from it.
 Status CheckExistingFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return Status::Ok();  // created below
   if (S_ISLNK(st.st_mode)) return Status::IoError(path + ": is a symlink; refusing to follow it");
   if (!S_ISREG(st.st_mode)) return Status::IoError(path + ": not a regular file");
@@ -53,10 +53,16 @@ Status MakePrivate(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
-  struct stat st{};
+  struct stat st {};
   bool ok = ::fstat(fd, &st) == 0 && ((st.st_mode & 077) == 0 || ::fchmod(fd, 0600) == 0);
   ::close(fd);
   return ok ? Status::Ok() : Status::IoError(path + ": cannot make it private (chmod 600)");
+}
+
+Status PrepareFiles(const std::string& path, bool read_only) {
+  if (!read_only) GLASSBOX_RETURN_IF_ERROR(base::EnsurePrivateDir(base::DirName(path)));
+  GLASSBOX_RETURN_IF_ERROR(CheckJournalFiles(path));
+  return read_only ? Status::Ok() : MakePrivate(path);
 }
 
 }  // namespace
@@ -76,8 +82,8 @@ const char* StateName(EventState s) {
 }
 
 std::optional<EventState> ParseState(std::string_view name) {
-  for (auto s : {EventState::kPending, EventState::kSent, EventState::kExported,
-                 EventState::kLocal}) {
+  for (auto s :
+       {EventState::kPending, EventState::kSent, EventState::kExported, EventState::kLocal}) {
     if (name == StateName(s)) return s;
   }
   return std::nullopt;
@@ -100,12 +106,10 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   std::unique_ptr<Journal> j(new Journal());
   j->path_ = options.path.empty() ? DefaultJournalPath() : options.path;
   j->options_ = options;
-  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(base::EnsurePrivateDir(base::DirName(j->path_)));
-  GLASSBOX_RETURN_IF_ERROR(CheckJournalFiles(j->path_));
-  if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(MakePrivate(j->path_));
-  int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-              SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+  if (!j->in_memory()) GLASSBOX_RETURN_IF_ERROR(PrepareFiles(j->path_, options.read_only));
+  int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(j->path_.c_str(), &j->db_, flags, nullptr);
   if (rc != SQLITE_OK) return detail::SqlError(j->db_, rc, j->path_);
   FileId opened = FileId::Of(j->path_);
@@ -124,9 +128,9 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
 void Journal::Abandon() { sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr); }
 
 Status Journal::Init(const Options& options) {
-  GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
+  if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
   GLASSBOX_RETURN_IF_ERROR(detail::Configure(db_, options));
-  GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
+  if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
   GLASSBOX_RETURN_IF_ERROR(detail::CheckForeignSchema(db_, path_));
   bool created = false;
   if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(db_, &created));
@@ -135,11 +139,13 @@ Status Journal::Init(const Options& options) {
   auto id = GetMeta("install_id");
   if (!id.ok()) return id.status();
   install_id_ = id.value();
+  if (in_memory()) return Status::Ok();  // no files, so no sidecar to check
   if (created) detail::WriteIdentity(path_, install_id_);
   return detail::CheckIdentity(path_, install_id_, options.read_only);
 }
 
 bool Journal::Replaced() const {
+  if (in_memory()) return false;
   FileId now = FileId::Of(path_);
   return !now.exists || now.dev != file_dev_ || now.ino != file_ino_;
 }
@@ -147,7 +153,7 @@ bool Journal::Replaced() const {
 int64_t Journal::FileBytes() const {
   int64_t total = 0;
   for (const char* suffix : {"", "-wal"}) {
-    struct stat st{};
+    struct stat st {};
     if (::stat((path_ + suffix).c_str(), &st) == 0) total += st.st_size;
   }
   return total;
@@ -156,9 +162,9 @@ int64_t Journal::FileBytes() const {
 int64_t Journal::UsedBytes() const {
   int64_t pages = 0, free_pages = 0, page_size = 0;
   Stmt s;
-  for (auto [sql, out] : {std::pair{"PRAGMA page_count", &pages},
-                          std::pair{"PRAGMA freelist_count", &free_pages},
-                          std::pair{"PRAGMA page_size", &page_size}}) {
+  for (auto [sql, out] :
+       {std::pair{"PRAGMA page_count", &pages}, std::pair{"PRAGMA freelist_count", &free_pages},
+        std::pair{"PRAGMA page_size", &page_size}}) {
     Status st;
     if (s.Prepare(db_, sql).ok() && s.Step(&st)) *out = s.Int(0);
   }

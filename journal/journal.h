@@ -25,8 +25,10 @@ std::optional<EventState> ParseState(std::string_view name);
 
 enum class Sync { kNormal, kFull };
 
+inline constexpr const char* kInMemoryPath = ":memory:";
+
 struct Options {
-  std::string path;
+  std::string path;  // empty: DefaultJournalPath(); kInMemoryPath: a private in-memory journal
   Sync sync = Sync::kNormal;  // kNormal survives kill -9; kFull also survives power loss
   int busy_timeout_ms = 30000;
   bool read_only = false;
@@ -103,8 +105,7 @@ class Journal {
               const std::function<bool(const StoredEvent&)>& visit) const;
 
   // Moves events to `state` and appends `ledger` (if any) in one transaction.
-  Status SetStates(const std::vector<int64_t>& seqs, EventState state,
-                   const LedgerEntry* ledger);
+  Status SetStates(const std::vector<int64_t>& seqs, EventState state, const LedgerEntry* ledger);
   // Deletes every event in `state` and appends `ledger` (if any, its `events` set to the
   // count), in one transaction.
   Status DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted);
@@ -138,6 +139,8 @@ class Journal {
 
   std::string install_id() const { return install_id_; }
   const std::string& path() const { return path_; }
+  // Opened with path ":memory:": SQLite's private in-memory database; no file is touched.
+  bool in_memory() const { return path_ == kInMemoryPath; }
   // Bytes of the database file and its WAL.
   int64_t FileBytes() const;
   // Seals the tail into blocks and merges level-0 blocks now (normally done as they fill).

@@ -71,6 +71,23 @@ class JournalTest : public ::testing::Test {
   std::unique_ptr<Journal> j_;
 };
 
+TEST_F(JournalTest, AnInMemoryJournalTouchesNoFile) {
+  fs::path before = fs::current_path();
+  fs::current_path(dir_);
+  Options o;
+  o.path = kInMemoryPath;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok()) << j.status().message();
+  EXPECT_TRUE(j.value()->in_memory());
+  EXPECT_FALSE(j.value()->Replaced());
+  ASSERT_TRUE(j.value()->Append({{Line(1), EventState::kPending, 1, {}}}).ok());
+  j.value().reset();
+  fs::current_path(before);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename());
+  EXPECT_THAT(names, ElementsAre("sub"));  // only the fixture's own journal directory
+}
+
 TEST_F(JournalTest, ScanReturnsEventsInAppendOrder) {
   std::string a = Line(1), b = Line(2), c = Line(3);
   std::vector<int64_t> seqs;
