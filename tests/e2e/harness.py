@@ -26,10 +26,11 @@ class GlassboxCase(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run_gb(self, *args, input=None, env=None, check=True, journal=True, timeout=120):
-        """Runs glassbox; returns CompletedProcess with text stdout/stderr."""
+        """Runs glassbox in the test's directory (a stray file lands there, not in the source
+        tree); returns CompletedProcess with text stdout/stderr."""
         cmd = [BIN] + (["--journal", self.journal] if journal else []) + list(args)
         proc = subprocess.run(cmd, input=input, capture_output=True, text=True,
-                              env=env or self.env, timeout=timeout)
+                              env=env or self.env, timeout=timeout, cwd=self.dir)
         if check and proc.returncode != 0:
             self.fail(f"{cmd} exited {proc.returncode}: {proc.stderr}")
         return proc

@@ -324,6 +324,23 @@ class InspectBundleTest(BundleCase):
         table = run("inspect", "events", path)
         self.assertIn("started", table.stdout)
         self.assertIn("8 event(s) from install", table.stderr)
+        before = sorted(os.listdir(self.dir))
+        event_id = json.loads(lines[0])["event_id"]
+        payload = json.loads(run("inspect", "payload", path, "--format", "json").stdout)
+        self.assertEqual(sum(b["events"] for b in payload["batches"]), 8)
+        explained = json.loads(run("inspect", "explain", event_id, path, "--format", "json").stdout)
+        self.assertEqual(explained["event_id"], event_id)
+        self.assertEqual(json.loads(run("inspect", "ledger", path, "--format", "json").stdout)
+                         ["entries"], [])
+        self.assertEqual(json.loads(run("inspect", "open-spans", path, "--format",
+                                        "json").stdout)["open_spans"], [])  # the span completed
+        self.assertIn("fields", json.loads(run("inspect", "privacy", path, "--format",
+                                               "json").stdout))
+        report = os.path.join(self.dir, "report.html")
+        run("inspect", "report", path, "--html", report)
+        self.assertIn("<html", read(report).decode())
+        # No view wrote anything but the report: no journal, no sidecar, nothing in the cwd.
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted(before + ["report.html"]))
         self.assertFalse(os.path.exists(os.path.dirname(nowhere)))
 
     def test_a_damaged_bundle_is_refused_by_inspect(self):
