@@ -122,6 +122,13 @@ class PrivacyCase(ReplayCase):
             out[f"upload {i} raw"] = r["raw"]
             out[f"upload {i} body"] = r["body"]
             out[f"upload {i} headers"] = json.dumps(r["headers"]).encode()
+        # A bundle carried across an air gap: the file, and its decompressed lines.
+        bundle = os.path.join(self.dir, "all.gbx")
+        self.run_gb("export", "--all", "--out", bundle)
+        with open(bundle, "rb") as f:
+            out["bundle"] = f.read()
+        out["bundle decompressed"] = subprocess.run(["zstd", "-q", "-dc", bundle],
+                                                    capture_output=True, check=True).stdout
         return out
 
 
@@ -165,6 +172,7 @@ class CanaryTest(PrivacyCase):
         # search can find what is in them.
         self.assertIn(b"[redacted:private_key]", b"".join(blobs.values()))
         self.assertIn(b"[redacted:private_key]", outputs["upload 0 body"])
+        self.assertIn(b"[redacted:private_key]", outputs["bundle decompressed"])
         for _, _, secrets in CANARIES:
             for secret in secrets:
                 for name, data in list(blobs.items()) + list(outputs.items()):
@@ -263,10 +271,17 @@ class JournalFileTest(PrivacyCase):
             holder = sqlite3.connect(self.journal)  # keeps -wal and -shm while we look
             holder.execute("SELECT count(*) FROM meta").fetchall()
             self.run_gb("record", "cli_event", "--field", "command=run")
+            self.run_gb("consent", "on")
+            bundle, key = os.path.join(self.dir, "out.gbx"), os.path.join(self.dir, "site.key")
+            self.run_gb("keygen", "--out", key)
+            self.run_gb("export", "--out", bundle, "--sign", key)
         finally:
             os.umask(old)
+        for path in (bundle, key):
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600, path)
         names = os.listdir(os.path.dirname(self.journal))
         self.assertIn("journal.db-wal", names)
+        self.assertIn("journal.db.replay-lock", names)  # export holds the replay lock
         for name in names:
             mode = stat.S_IMODE(os.stat(os.path.join(os.path.dirname(self.journal), name)).st_mode)
             self.assertEqual(mode, 0o600, name)
