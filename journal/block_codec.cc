@@ -70,7 +70,11 @@ bool DecodeSeqs(std::string_view bytes, int64_t first, std::vector<int64_t>* seq
       shift += 7;
       continue;
     }
-    prev += static_cast<int64_t>(d);
+    // Sequences rise strictly, so a delta is at least 1; a sum past INT64_MAX is damage.
+    if (d == 0 || d > static_cast<uint64_t>(INT64_MAX) ||
+        __builtin_add_overflow(prev, static_cast<int64_t>(d), &prev)) {
+      return false;
+    }
     seqs->push_back(prev);
     d = 0;
     shift = 0;

@@ -291,6 +291,17 @@ TEST(BlockCodec, SequenceListsRoundTrip) {
   EXPECT_FALSE(detail::DecodeSeqs(truncated, 1, &back));
 }
 
+// Found by fuzz_block: two huge deltas overflowed the running sum (undefined behaviour).
+TEST(BlockCodec, DamagedSequenceListsAreRefusedNotOverflowed) {
+  std::vector<int64_t> back;
+  std::string huge = "\xff\xff\xff\xff\xff\xff\xff\xff\x7f";  // a 63-bit delta
+  EXPECT_FALSE(detail::DecodeSeqs(huge + huge, 1, &back));
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x01\x00", 2), 1, &back));  // repeated seq
+  std::vector<int64_t> top = {INT64_MAX - 1, INT64_MAX};
+  ASSERT_TRUE(detail::DecodeSeqs(detail::EncodeSeqs(top), INT64_MAX - 1, &back));
+  EXPECT_EQ(back, top);
+}
+
 TEST(BlockCodec, FramesRoundTripAndRespectTheOutputLimit) {
   std::string body;
   for (int i = 0; i < 100; ++i) body += R"({"event_id":")" + std::to_string(i) + "\"}\n";
