@@ -9,6 +9,7 @@ build=${1:-$root/build-fuzz}
 seconds=${2:-20}
 targets=(fuzz_event_json fuzz_schema fuzz_block fuzz_config fuzz_retry_after fuzz_bundle)
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DGLASSBOX_FUZZ=ON -DGLASSBOX_TESTS=OFF -DGLASSBOX_BENCH=OFF \
   -DGLASSBOX_SANITIZE="address;undefined;fuzzer-no-link" >/dev/null
 cmake --build "$build" --target "${targets[@]}"
