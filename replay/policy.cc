@@ -86,7 +86,11 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, TimePoint now, Mil
     // An HTTP-date; libcurl's parser knows IMF-fixdate and the two obsolete forms.
     std::time_t when = curl_getdate(std::string(value).c_str(), nullptr);
     if (when == -1) return std::nullopt;
-    delay = duration_cast<Millis>(std::chrono::system_clock::from_time_t(when) - now);
+    // In whole seconds, clamped before scaling: a date in the year 20000 must not overflow
+    // the clock's nanoseconds (fuzz_retry_after found that).
+    int64_t now_s = duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    int64_t secs_ahead = std::clamp<int64_t>(int64_t{when} - now_s, 0, cap.count() / 1000 + 1);
+    delay = Millis(secs_ahead * 1000);
   }
   return std::clamp(delay, Millis(0), cap);
 }

@@ -40,9 +40,9 @@ void Walk(const nlohmann::json& doc, const Node& node, const std::string& path,
 
 // Field names that suggest a secret or personal data when sent in clear text.
 bool SuspiciousName(const std::string& path) {
-  static const char* kWords[] = {"password",   "passwd", "token",   "key",      "secret",
-                                 "credential", "auth",   "ip",      "email",    "host",
-                                 "path",       "cookie", "session", "phone",    "username",
+  static const char* kWords[] = {"password",   "passwd", "token",   "key",     "secret",
+                                 "credential", "auth",   "ip",      "email",   "host",
+                                 "path",       "cookie", "session", "phone",   "username",
                                  "mac",        "ssn",    "address", "location"};
   std::string leaf = path.substr(path.find_last_of('.') + 1);
   std::string lower;
@@ -77,9 +77,11 @@ std::vector<LintFinding> LintDir(const std::string& dir) {
   Status walk = ForEachSchemaFile(
       dir,
       [&](nlohmann::json doc, std::string file) {
-        auto compiled = Schema::Compile(std::move(doc), file);
+        std::vector<std::string> problems;
+        auto compiled = Schema::Compile(std::move(doc), file, &problems);
         if (!compiled.ok()) {
-          findings.push_back({file, compiled.status().message(), true});
+          if (problems.empty()) problems.push_back(compiled.status().message());
+          for (auto& problem : problems) findings.push_back({file, std::move(problem), true});
           return Status::Ok();
         }
         std::string uri = compiled.value()->key().Uri();

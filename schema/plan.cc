@@ -10,9 +10,12 @@ namespace {
 std::string Escape(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -49,8 +52,8 @@ const char* PrivacyName(Privacy p) {
 }
 
 std::optional<Privacy> ParsePrivacy(std::string_view name) {
-  for (auto p : {Privacy::kClear, Privacy::kMd5, Privacy::kSha256, Privacy::kHmacSha256,
-                 Privacy::kDrop}) {
+  for (auto p :
+       {Privacy::kClear, Privacy::kMd5, Privacy::kSha256, Privacy::kHmacSha256, Privacy::kDrop}) {
     if (name == PrivacyName(p)) return p;
   }
   return std::nullopt;
@@ -58,9 +61,9 @@ std::optional<Privacy> ParsePrivacy(std::string_view name) {
 
 PlanBuilder::PlanBuilder(Schema& schema) : schema_(schema) {}
 
-Status PlanBuilder::Error(const std::string& pointer, const std::string& what) const {
-  return Status::SchemaError(schema_.file_ + ": " + (pointer.empty() ? "/" : pointer) + ": " +
-                             what);
+Status PlanBuilder::Error(const std::string& pointer, const std::string& what) {
+  problems_.push_back(schema_.file_ + ": " + (pointer.empty() ? "/" : pointer) + ": " + what);
+  return Status::SchemaError(problems_.back());
 }
 
 Result<const Node*> PlanBuilder::Build(const std::string& pointer) {
@@ -120,20 +123,21 @@ Status PlanBuilder::FillLeaf(const nlohmann::json& node, const std::string& poin
   if (!privacy) return Error(pointer + "/x-privacy", "unknown privacy class");
   out->privacy = *privacy;
   auto types = TypesOf(node);
-  bool hashed = *privacy == Privacy::kMd5 || *privacy == Privacy::kSha256 ||
-                *privacy == Privacy::kHmacSha256;
-  if (hashed && (types.empty() || !types.count("string") ||
-                 types.size() > 1 + types.count("null"))) {
-    return Error(pointer, "a hashed node must be declared \"type\": \"string\" (or "
-                          "[\"string\", \"null\"]): a digest is what is sent");
+  bool hashed =
+      *privacy == Privacy::kMd5 || *privacy == Privacy::kSha256 || *privacy == Privacy::kHmacSha256;
+  if (hashed &&
+      (types.empty() || !types.count("string") || types.size() > 1 + types.count("null"))) {
+    return Error(pointer,
+                 "a hashed node must be declared \"type\": \"string\" (or "
+                 "[\"string\", \"null\"]): a digest is what is sent");
   }
   if (*privacy == Privacy::kClear && (types.count("object") || types.count("array"))) {
     return Error(pointer, "x-privacy clear on an object or array: classify its members instead");
   }
   if (auto s = node.find("x-scrub"); s != node.end()) {
     auto reason = node.find("x-scrub-reason");
-    if (!s->is_boolean() || s->get<bool>() ||
-        reason == node.end() || !reason->is_string() || reason->get<std::string>().empty()) {
+    if (!s->is_boolean() || s->get<bool>() || reason == node.end() || !reason->is_string() ||
+        reason->get<std::string>().empty()) {
       return Error(pointer + "/x-scrub",
                    "only \"x-scrub\": false is allowed, with an \"x-scrub-reason\" string");
     }
@@ -143,29 +147,36 @@ Status PlanBuilder::FillLeaf(const nlohmann::json& node, const std::string& poin
   return Status::Ok();
 }
 
-Status PlanBuilder::FillObject(const nlohmann::json& node, const std::string& pointer,
-                               Node* out) {
+Status PlanBuilder::FillObject(const nlohmann::json& node, const std::string& pointer, Node* out) {
   out->kind = Node::Kind::kObject;
   auto additional = node.find("additionalProperties");
   bool closed = additional != node.end() && additional->is_boolean() && !additional->get<bool>();
   bool map = additional != node.end() && additional->is_object();
   if (!closed && !map) {
-    return Error(pointer, "open object: set \"additionalProperties\": false or give it a "
-                          "classified schema (a map)");
+    return Error(pointer,
+                 "open object: set \"additionalProperties\": false or give it a "
+                 "classified schema (a map)");
   }
+  Status first;  // the first bad property; the others are still visited (see problems())
   if (auto props = node.find("properties"); props != node.end() && props->is_object()) {
     for (auto it = props->begin(); it != props->end(); ++it) {
       auto child = Build(pointer + "/properties/" + Escape(it.key()));
-      if (!child.ok()) return child.status();
-      out->properties[it.key()] = child.value();
+      if (child.ok()) {
+        out->properties[it.key()] = child.value();
+      } else if (first.ok()) {
+        first = child.status();
+      }
     }
   }
   if (map) {
     auto element = Build(pointer + "/additionalProperties");
-    if (!element.ok()) return element.status();
-    out->element = element.value();
+    if (element.ok()) {
+      out->element = element.value();
+    } else if (first.ok()) {
+      first = element.status();
+    }
   }
-  return Status::Ok();
+  return first;
 }
 
 Status PlanBuilder::FillArray(const nlohmann::json& node, const std::string& pointer, Node* out) {

@@ -33,8 +33,10 @@ int VerPart(const std::string& v, int i) {
 bool IsSchemaVer(const std::string& v) {
   int dashes = 0;
   for (char c : v) {
-    if (c == '-') ++dashes;
-    else if (c < '0' || c > '9') return false;
+    if (c == '-')
+      ++dashes;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return dashes == 2 && v.front() != '-' && v.back() != '-' && v.find("--") == std::string::npos;
 }
@@ -56,11 +58,13 @@ std::string FieldPath(const std::vector<std::string>& context) {
 
 valijson::SchemaParser::Version DraftOf(const nlohmann::json& doc) {
   auto s = doc.find("$schema");
-  if (s != doc.end() && s->is_string() && s->get<std::string>().find("draft-04") != std::string::npos) {
+  if (s != doc.end() && s->is_string() &&
+      s->get<std::string>().find("draft-04") != std::string::npos) {
     return valijson::SchemaParser::kDraft4;
   }
   // Iglu's self-describing meta-schema is draft-04 based.
-  if (s != doc.end() && s->is_string() && s->get<std::string>().find("iglucentral") != std::string::npos) {
+  if (s != doc.end() && s->is_string() &&
+      s->get<std::string>().find("iglucentral") != std::string::npos) {
     return valijson::SchemaParser::kDraft4;
   }
   return valijson::SchemaParser::kDraft7;
@@ -73,7 +77,8 @@ bool SchemaKey::operator<(const SchemaKey& o) const {
   if (name != o.name) return name < o.name;
   if (format != o.format) return format < o.format;
   for (int i = 0; i < 3; ++i) {
-    if (VerPart(version, i) != VerPart(o.version, i)) return VerPart(version, i) < VerPart(o.version, i);
+    if (VerPart(version, i) != VerPart(o.version, i))
+      return VerPart(version, i) < VerPart(o.version, i);
   }
   return version < o.version;
 }
@@ -99,8 +104,9 @@ Result<SchemaKey> KeyOf(const nlohmann::json& doc, const std::string& file) {
   if (!doc.is_object()) return Status::SchemaError(file + ": a schema must be a JSON object");
   if (auto self = doc.find("self"); self != doc.end() && self->is_object()) {
     SchemaKey key;
-    for (auto [field, out] : {std::pair{"vendor", &key.vendor}, std::pair{"name", &key.name},
-                              std::pair{"format", &key.format}, std::pair{"version", &key.version}}) {
+    for (auto [field, out] :
+         {std::pair{"vendor", &key.vendor}, std::pair{"name", &key.name},
+          std::pair{"format", &key.format}, std::pair{"version", &key.version}}) {
       auto it = self->find(field);
       if (it == self->end() || !it->is_string() || it->get<std::string>().empty()) {
         return Status::SchemaError(file + ": /self/" + field + ": missing or not a string");
@@ -119,7 +125,8 @@ Result<SchemaKey> KeyOf(const nlohmann::json& doc, const std::string& file) {
   return Status::SchemaError(file + ": no Iglu \"self\" block and no iglu: \"$id\"");
 }
 
-Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string file) {
+Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string file,
+                                                std::vector<std::string>* problems) {
   auto key = KeyOf(doc, file);
   if (!key.ok()) return key.status();
   std::unique_ptr<Schema> s(new Schema());
@@ -128,6 +135,7 @@ Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string 
   s->doc_ = std::move(doc);
   PlanBuilder builder(*s);
   auto root = builder.Build("");
+  if (problems) *problems = builder.problems();
   if (!root.ok()) return root.status();
   if (root.value()->kind != Node::Kind::kObject) {
     return Status::SchemaError(s->file_ + ": /: the event data must be an object");

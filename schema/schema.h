@@ -24,8 +24,8 @@ std::optional<Privacy> ParsePrivacy(std::string_view name);
 struct Node {
   enum class Kind { kLeaf, kObject, kArray };
   Kind kind = Kind::kLeaf;
-  Privacy privacy = Privacy::kClear;       // kLeaf only
-  bool scrub = true;                       // kLeaf clear strings: run the secret scrubber
+  Privacy privacy = Privacy::kClear;              // kLeaf only
+  bool scrub = true;                              // kLeaf clear strings: run the secret scrubber
   std::map<std::string, const Node*> properties;  // kObject: named fields
   const Node* element = nullptr;  // kObject: map values (additionalProperties); kArray: items
   std::string pointer;            // JSON pointer of the node in its document
@@ -59,7 +59,9 @@ class Schema {
   std::vector<FieldInfo> Fields() const;
 
   // Compiles `doc` (from `file`, for messages). Errors name the file and JSON pointer.
-  static Result<std::unique_ptr<Schema>> Compile(nlohmann::json doc, std::string file);
+  // With `problems`, every privacy-plan problem is listed there, not only the first.
+  static Result<std::unique_ptr<Schema>> Compile(nlohmann::json doc, std::string file,
+                                                 std::vector<std::string>* problems = nullptr);
 
   struct Validator;
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "schema/schema.h"
 
@@ -13,9 +14,12 @@ class PlanBuilder {
  public:
   explicit PlanBuilder(Schema& schema);
   Result<const Node*> Build(const std::string& pointer);
+  // Every problem found, in document order: Build goes on past a bad property, so that lint
+  // can report them all at once (Build's status is the first).
+  const std::vector<std::string>& problems() const { return problems_; }
 
  private:
-  Status Error(const std::string& pointer, const std::string& what) const;
+  Status Error(const std::string& pointer, const std::string& what);
   Status Fill(const nlohmann::json& node, const std::string& pointer, Node* out);
   Status FillLeaf(const nlohmann::json& node, const std::string& pointer, Node* out);
   Status FillObject(const nlohmann::json& node, const std::string& pointer, Node* out);
@@ -26,6 +30,7 @@ class PlanBuilder {
   std::map<std::string, const Node*> built_;  // by JSON pointer, so $ref cycles terminate
   std::set<std::string> resolving_;           // $ref nodes being followed right now
   int depth_ = 0;
+  std::vector<std::string> problems_;
 };
 
 }  // namespace glassbox::schema

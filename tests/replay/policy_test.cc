@@ -86,6 +86,9 @@ TEST(RetryAfter, SecondsAndHttpDatesClampedToTheCap) {
   EXPECT_EQ(ParseRetryAfter("Thursday, 26-Nov-26 10:05:00 GMT", now, cap), minutes(5));
   EXPECT_EQ(ParseRetryAfter("Wed, 25 Nov 2026 10:05:00 GMT", now, cap), seconds(0));  // past
   EXPECT_EQ(ParseRetryAfter("99999999", now, cap), cap);
+  // Found by fuzz_retry_after: a date past the clock's range overflowed; it is the cap.
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 20572 :18:00 GMT", now, cap).value_or(cap), cap);
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now, cap), cap);
   EXPECT_EQ(ParseRetryAfter("-5", now, cap), seconds(0));
   EXPECT_FALSE(ParseRetryAfter("", now, cap));
   EXPECT_FALSE(ParseRetryAfter("soon", now, cap));

@@ -14,6 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class RegistryTest : public ::testing::Test {
@@ -134,6 +135,28 @@ TEST_F(RegistryTest, LintReportsEveryBrokenFileAndWarnsAboutSuspiciousClearField
   for (const auto& f : findings)
     names_pointer |= f.message.find("/properties/v1-0-0") != std::string::npos;
   EXPECT_TRUE(names_pointer);
+}
+
+TEST_F(RegistryTest, LintReportsEveryProblemInOneFileNotOnlyTheFirst) {
+  json doc = {{"$id", "iglu:com.acme/e/jsonschema/1-0-0"},
+              {"type", "object"},
+              {"properties",
+               {{"a", {{"type", "string"}}},
+                {"b", {{"type", "integer"}, {"x-privacy", "md5"}}},
+                {"c", {{"type", "object"}, {"properties", json::object()}}},
+                {"d", {{"type", "string"}, {"x-privacy", "clear"}}}}},
+              {"additionalProperties", false}};
+  WriteText("e.json", doc.dump());
+  auto findings = LintDir(dir_);
+  std::vector<std::string> messages;
+  for (const auto& f : findings) messages.push_back(f.message);
+  EXPECT_THAT(messages, ElementsAre(HasSubstr("/properties/a: value node has no x-privacy"),
+                                    HasSubstr("/properties/b: a hashed node must be"),
+                                    HasSubstr("/properties/c: open object")));
+  // Compiling for use still stops at the first problem, with one message.
+  auto compiled = Schema::Compile(doc, "e.json");
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_THAT(compiled.status().message(), HasSubstr("/properties/a:"));
 }
 
 }  // namespace
