@@ -16,7 +16,9 @@ void RegisterSchema(CLI::App& app, const GlobalOptions& g) {
   lint->callback([dir] {
     int errors = 0;
     for (const auto& f : schema::LintDir(*dir)) {
-      std::cout << f.file << ": " << f.message << "\n";
+      // Plan problems already begin with the file's name.
+      bool named = f.message.rfind(f.file + ": ", 0) == 0;
+      std::cout << (named ? "" : f.file + ": ") << f.message << "\n";
       errors += f.error;
     }
     if (errors) throw Failure(kExitDataErr, std::to_string(errors) + " schema error(s)");
@@ -37,15 +39,18 @@ void RegisterSchema(CLI::App& app, const GlobalOptions& g) {
     auto s = registry->Find(*name);
     if (!s.ok()) Fail(s.status());
     if (*format == "json") {
-      nlohmann::ordered_json j = {{"schema", s.value()->key().Uri()}, {"fields", nlohmann::ordered_json::array()}};
+      nlohmann::ordered_json j = {{"schema", s.value()->key().Uri()},
+                                  {"fields", nlohmann::ordered_json::array()}};
       for (const auto& f : s.value()->Fields()) {
-        j["fields"].push_back({{"path", f.path}, {"type", f.type}, {"privacy", schema::PrivacyName(f.privacy)}});
+        j["fields"].push_back(
+            {{"path", f.path}, {"type", f.type}, {"privacy", schema::PrivacyName(f.privacy)}});
       }
       std::cout << j.dump(2) << "\n";
       return;
     }
     std::cout << s.value()->key().Uri() << "\n\n";
-    std::cout << std::left << std::setw(32) << "FIELD" << std::setw(20) << "TYPE (AS SENT)" << "PRIVACY\n";
+    std::cout << std::left << std::setw(32) << "FIELD" << std::setw(20) << "TYPE (AS SENT)"
+              << "PRIVACY\n";
     for (const auto& f : s.value()->Fields()) {
       std::cout << std::setw(32) << f.path << std::setw(20) << f.type
                 << schema::PrivacyName(f.privacy) << "\n";
