@@ -89,7 +89,10 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, TimePoint now, Mil
     // In whole seconds, clamped before scaling: a date in the year 20000 must not overflow
     // the clock's nanoseconds (fuzz_retry_after found that).
     int64_t now_s = duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    int64_t secs_ahead = std::clamp<int64_t>(int64_t{when} - now_s, 0, cap.count() / 1000 + 1);
+    int64_t secs_ahead = 0;
+    if (__builtin_sub_overflow(int64_t{when}, now_s, &secs_ahead))
+      secs_ahead = when < 0 ? 0 : INT64_MAX;
+    secs_ahead = std::clamp<int64_t>(secs_ahead, 0, cap.count() / 1000 + 1);
     delay = Millis(secs_ahead * 1000);
   }
   return std::clamp(delay, Millis(0), cap);
