@@ -151,6 +151,7 @@ bool Journal::Replaced() const {
 }
 
 int64_t Journal::FileBytes() const {
+  if (in_memory()) return 0;
   int64_t total = 0;
   for (const char* suffix : {"", "-wal"}) {
     struct stat st {};
