@@ -16,6 +16,11 @@ inline constexpr size_t kMaxBlockBytes = 64u << 20;
 Status Configure(sqlite3* db, const Options& options);
 // Creates or upgrades the tables; *created tells whether this call created them.
 Status Migrate(sqlite3* db, bool* created);
+// Binds a ledger row to an INSERT prepared from kInsertLedgerSql and runs it.
+inline constexpr const char* kInsertLedgerSql =
+    "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+Status InsertLedgerRow(Stmt& insert, const LedgerEntry& e);
 
 }  // namespace detail
 
@@ -43,8 +48,7 @@ class Journal::Impl {
   Status MergeLevel0(bool force);
   // Inserts a block whose body is the already compressed `frame`.
   Status InsertBlock(int level, const std::vector<int64_t>& seqs, const std::string& states,
-                     const std::string& frame, int64_t raw_bytes, int64_t min_ms,
-                     int64_t max_ms);
+                     const std::string& frame, int64_t raw_bytes, int64_t min_ms, int64_t max_ms);
   Status ScanBlocks(const ScanOptions& options,
                     const std::function<bool(const StoredEvent&)>& visit, bool* stop) const;
   Status ScanTail(const ScanOptions& options,

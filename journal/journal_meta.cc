@@ -6,16 +6,20 @@ using detail::ResetGuard;
 using detail::Stmt;
 using detail::Transaction;
 
+Status detail::InsertLedgerRow(Stmt& insert, const LedgerEntry& e) {
+  ResetGuard guard(insert);
+  insert.Bind(1, e.at);
+  insert.Bind(2, e.kind);
+  insert.Bind(3, e.destination);
+  insert.Bind(4, e.events);
+  insert.Bind(5, e.bytes);
+  insert.Bind(6, e.sha256);
+  insert.Bind(7, e.result);
+  return insert.Exec();
+}
+
 Status Journal::Impl::InsertLedger(const LedgerEntry& e) {
-  ResetGuard guard(insert_ledger_);
-  insert_ledger_.Bind(1, e.at);
-  insert_ledger_.Bind(2, e.kind);
-  insert_ledger_.Bind(3, e.destination);
-  insert_ledger_.Bind(4, e.events);
-  insert_ledger_.Bind(5, e.bytes);
-  insert_ledger_.Bind(6, e.sha256);
-  insert_ledger_.Bind(7, e.result);
-  return insert_ledger_.Exec();
+  return detail::InsertLedgerRow(insert_ledger_, e);
 }
 
 Status Journal::Impl::AddCounter(std::string_view name, int64_t delta) {
@@ -34,12 +38,13 @@ Status Journal::AddCounter(std::string_view name, int64_t delta) {
 Status Journal::ListLedger(const std::function<bool(const LedgerEntry&)>& visit) const {
   Stmt s;
   GLASSBOX_RETURN_IF_ERROR(s.Prepare(
-      db_, "SELECT id, at, kind, destination, events, bytes, sha256, result FROM ledger ORDER BY id"));
+      db_,
+      "SELECT id, at, kind, destination, events, bytes, sha256, result FROM ledger ORDER BY id"));
   Status st;
   while (s.Step(&st)) {
-    LedgerEntry e{s.Int(0), std::string(s.Text(1)), std::string(s.Text(2)),
-                  std::string(s.Text(3)), s.Int(4), s.Int(5), std::string(s.Text(6)),
-                  std::string(s.Text(7))};
+    LedgerEntry e{
+        s.Int(0), std::string(s.Text(1)), std::string(s.Text(2)), std::string(s.Text(3)), s.Int(4),
+        s.Int(5), std::string(s.Text(6)), std::string(s.Text(7))};
     if (!visit(e)) break;
   }
   return st;
@@ -124,8 +129,7 @@ Result<std::string> Journal::GetMeta(std::string_view key) const {
 
 Status Journal::SetMeta(std::string_view key, std::string_view value) {
   Stmt s;
-  GLASSBOX_RETURN_IF_ERROR(
-      s.Prepare(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
   s.Bind(1, key);
   s.Bind(2, value);
   return s.Exec();

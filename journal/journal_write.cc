@@ -12,22 +12,18 @@ using detail::Stmt;
 using detail::Transaction;
 
 Status Journal::Impl::Prepare() {
-  GLASSBOX_RETURN_IF_ERROR(insert_tail_.Prepare(
-      db_, "INSERT INTO tail(state, recorded_ms, line) VALUES (?, ?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(
+      insert_tail_.Prepare(db_, "INSERT INTO tail(state, recorded_ms, line) VALUES (?, ?, ?)"));
   GLASSBOX_RETURN_IF_ERROR(open_span_.Prepare(
       db_, "INSERT OR REPLACE INTO spans(span_id, started_ms, line) VALUES (?, ?, ?)"));
   GLASSBOX_RETURN_IF_ERROR(close_span_.Prepare(db_, "DELETE FROM spans WHERE span_id = ?"));
   GLASSBOX_RETURN_IF_ERROR(min_tail_.Prepare(db_, "SELECT min(seq) FROM tail"));
-  GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(
-      db_,
-      "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
   GLASSBOX_RETURN_IF_ERROR(
       count_level0_.Prepare(db_, "SELECT count(*) FROM blocks WHERE level = 0"));
-  return add_counter_.Prepare(
-      db_,
-      "INSERT INTO counters(name, value) VALUES (?, ?) "
-      "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+  return add_counter_.Prepare(db_,
+                              "INSERT INTO counters(name, value) VALUES (?, ?) "
+                              "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
 }
 
 Status Journal::Impl::InsertOne(const NewEvent& e, int64_t* seq) {

@@ -345,21 +345,8 @@ Status WriteSalvage(Journal& fresh, const Salvage& s) {
     meta.Bind(2, "local");
     GLASSBOX_RETURN_IF_ERROR(meta.Exec());
   }
-  GLASSBOX_RETURN_IF_ERROR(
-      ledger.Prepare(fresh.db(),
-                     "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  for (const auto& e : s.ledger) {
-    ResetGuard g(ledger);
-    ledger.Bind(1, e.at);
-    ledger.Bind(2, e.kind);
-    ledger.Bind(3, e.destination);
-    ledger.Bind(4, e.events);
-    ledger.Bind(5, e.bytes);
-    ledger.Bind(6, e.sha256);
-    ledger.Bind(7, e.result);
-    GLASSBOX_RETURN_IF_ERROR(ledger.Exec());
-  }
+  GLASSBOX_RETURN_IF_ERROR(ledger.Prepare(fresh.db(), kInsertLedgerSql));
+  for (const auto& e : s.ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedgerRow(ledger, e));
   GLASSBOX_RETURN_IF_ERROR(
       counter.Prepare(fresh.db(), "INSERT OR REPLACE INTO counters(name, value) VALUES (?, ?)"));
   for (const auto& [name, value] : s.counters) {
