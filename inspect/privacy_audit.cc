@@ -5,7 +5,6 @@
 #include <set>
 #include <sstream>
 
-#include "base/digest.h"
 #include "inspect/privacy.h"
 
 namespace glassbox::inspect {
@@ -16,19 +15,6 @@ using schema::Privacy;
 
 bool IsHashed(Privacy p) {
   return p == Privacy::kMd5 || p == Privacy::kSha256 || p == Privacy::kHmacSha256;
-}
-
-std::string Digest(Privacy p, const std::string& input, const std::string& hmac_key) {
-  switch (p) {
-    case Privacy::kMd5:
-      return base::Md5Hex(input);
-    case Privacy::kSha256:
-      return base::Sha256Hex(input);
-    case Privacy::kHmacSha256:
-      return base::HmacSha256Hex(hmac_key, input);
-    default:
-      return {};
-  }
 }
 
 // Walks stored data alongside the schema's privacy plan and files each hashed value under the
@@ -118,7 +104,7 @@ void Reverse(std::vector<HashedFieldAudit>& fields, const std::string& hmac_key,
   *dictionary_size = static_cast<int64_t>(dictionary.size());
   for (const auto& [privacy, digests] : seen) {
     for (const auto& input : dictionary) {
-      std::string d = Digest(privacy, input, hmac_key);
+      std::string d = schema::DigestFor(privacy, input, hmac_key);
       if (digests.count(d)) found[privacy][d] = input;
     }
   }

@@ -1,7 +1,6 @@
 #include "recorder/anonymizer.h"
 
 #include "base/canonical_json.h"
-#include "base/digest.h"
 
 namespace glassbox::recorder {
 namespace {
@@ -55,7 +54,7 @@ class Walker {
         return true;
       default:
         *result = in.is_null() ? nlohmann::json()
-                                : nlohmann::json(HashValue(node.privacy, in, options_.hmac_key));
+                               : nlohmann::json(HashValue(node.privacy, in, options_.hmac_key));
         return true;
     }
   }
@@ -120,16 +119,7 @@ class Walker {
 std::string HashValue(schema::Privacy privacy, const nlohmann::json& value,
                       const std::string& hmac_key) {
   std::string bytes = value.is_string() ? value.get<std::string>() : base::CanonicalJson(value);
-  switch (privacy) {
-    case Privacy::kMd5:
-      return base::Md5Hex(bytes);
-    case Privacy::kSha256:
-      return base::Sha256Hex(bytes);
-    case Privacy::kHmacSha256:
-      return base::HmacSha256Hex(hmac_key, bytes);
-    default:
-      return {};
-  }
+  return schema::DigestFor(privacy, bytes, hmac_key);
 }
 
 Result<Anonymized> Anonymize(const schema::Schema& schema, const nlohmann::json& input,

@@ -2,6 +2,8 @@
 #include <set>
 
 #include "schema/schema.h"
+
+#include "base/digest.h"
 #include "schema/schema_internal.h"
 
 namespace glassbox::schema {
@@ -34,6 +36,19 @@ std::set<std::string> TypesOf(const nlohmann::json& node) {
 }
 
 }  // namespace
+
+std::string DigestFor(Privacy p, std::string_view bytes, std::string_view hmac_key) {
+  switch (p) {
+    case Privacy::kMd5:
+      return base::Md5Hex(bytes);
+    case Privacy::kSha256:
+      return base::Sha256Hex(bytes);
+    case Privacy::kHmacSha256:
+      return base::HmacSha256Hex(hmac_key, bytes);
+    default:
+      return {};
+  }
+}
 
 const char* PrivacyName(Privacy p) {
   switch (p) {

@@ -18,6 +18,9 @@ namespace glassbox::schema {
 enum class Privacy { kClear, kMd5, kSha256, kHmacSha256, kDrop };
 const char* PrivacyName(Privacy p);
 std::optional<Privacy> ParsePrivacy(std::string_view name);
+// The lowercase hex digest a hashed class makes of `bytes` (hmac-sha256 keyed with
+// `hmac_key`); empty for clear and drop.
+std::string DigestFor(Privacy p, std::string_view bytes, std::string_view hmac_key);
 
 // One node of the privacy plan. The plan may be cyclic (recursive $ref); nodes are owned by
 // their Schema and live as long as it does.
