@@ -49,14 +49,27 @@ Status CheckJournalFiles(const std::string& path) {
 // takes group/other bits off an existing one. SQLite creates its -wal, -shm and -journal files
 // with the database file's mode (and fchmods them to it), so they are 0600 too. No umask()
 // call: that is process-wide and would race with the host's threads.
+// An existing file is never opened here: closing any descriptor of a file drops every POSIX
+// lock this process holds on it, including the locks of SQLite connections already open in
+// other threads (a second Recorder, the background sealer), and that corrupts the database
+// (sqlite.org/howtocorrupt.html, section 2.2). fchmodat works by name and opens nothing.
 Status MakePrivate(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == EEXIST) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && ((st.st_mode & 077) == 0 || ::fchmod(fd, 0600) == 0);
-  ::close(fd);
-  return ok ? Status::Ok() : Status::IoError(path + ": cannot make it private (chmod 600)");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {  // CheckExistingFile vetted it: ours, not a link
+      if ((st.st_mode & 077) == 0 || ::fchmodat(AT_FDCWD, path.c_str(), 0600, 0) == 0) {
+        return Status::Ok();
+      }
+      return Status::IoError(path + ": cannot make it private (chmod 600)");
+    }
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);  // a file just created: no connection can hold a lock on it yet
+      return Status::Ok();
+    }
+    if (errno != EEXIST) break;  // EEXIST: another process created it meanwhile
+  }
+  return Status::IoError(path + ": " + std::strerror(errno));
 }
 
 Status PrepareFiles(const std::string& path, bool read_only) {

@@ -228,5 +228,25 @@ class SpanTest(RecorderCase):
         self.assertEqual(1, len(self.completed()))
 
 
+class SharedJournalTest(RecorderCase):
+    def test_a_second_recorder_in_the_process_keeps_the_first_ones_locks(self):
+        """Opening a journal must not open and close its file: on Linux that drops every POSIX
+        lock the process holds on it, so another process's close would think it was the last
+        connection, checkpoint and delete the WAL, and what this process writes next would go
+        to a deleted file that no other process reads."""
+        self.rec.record("cli_event", {"command": "before"})
+        second = glassbox.Recorder(self.journal, errors="raise")
+        try:
+            subprocess.run([BIN, "--journal", self.journal, "record", "cli_event", "--field",
+                            "command=other-process"], check=True, capture_output=True)
+            self.rec.record("cli_event", {"command": "after"})
+            second.record("cli_event", {"command": "second"})
+            # Read by another process while both recorders are still open.
+            commands = sorted(e["data"]["command"] for e in self.events())
+        finally:
+            second.close()
+        self.assertEqual(["after", "before", "other-process", "second"], commands)
+
+
 if __name__ == "__main__":
     unittest.main()
