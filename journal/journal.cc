@@ -119,6 +119,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   std::unique_ptr<Journal> j(new Journal());
   j->path_ = options.path.empty() ? DefaultJournalPath() : options.path;
   j->options_ = options;
+  j->options_.path = j->path_;  // a background sealer opens the same file
   if (!j->in_memory()) GLASSBOX_RETURN_IF_ERROR(PrepareFiles(j->path_, options.read_only));
   int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -129,7 +130,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   j->file_dev_ = opened.dev;
   j->file_ino_ = opened.ino;
   sqlite3_busy_timeout(j->db_, options.busy_timeout_ms);
-  Status st = j->Init(options);
+  Status st = j->Init(j->options_);
   if (!st.ok()) {
     j->Abandon();
     // Name the file: "disk I/O error" alone does not tell a person where to look.
@@ -138,7 +139,10 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   return j;
 }
 
-void Journal::Abandon() { sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr); }
+void Journal::Abandon() {
+  if (impl_) impl_->StopSealer();
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
 
 Status Journal::Init(const Options& options) {
   if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
@@ -222,6 +226,8 @@ Status Journal::DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_
 }
 
 Status Journal::Seal() { return impl_->SealAll(); }
+
+Status Journal::SealFull() { return impl_->SealFull(); }
 
 Status Journal::IntegrityCheck(std::string* report) const {
   Stmt s;

@@ -40,6 +40,10 @@ struct Options {
   int seal_compression_level = 3;
   int merge_blocks = 32;
   int merge_compression_level = 9;
+  // Seal and merge in a background thread with its own connection instead of inside
+  // Append(), so an append costs its commit and no compression. The thread starts the first
+  // time a seal is due and finishes what was asked of it when the Journal closes.
+  bool background_seal = false;
 };
 
 struct SpanChange {
@@ -145,6 +149,9 @@ class Journal {
   int64_t FileBytes() const;
   // Seals the tail into blocks and merges level-0 blocks now (normally done as they fill).
   Status Seal();
+  // Seals only full runs of tail rows and merges only a full run of level-0 blocks: what an
+  // append does after its commit (or has done in the background).
+  Status SealFull();
   Status IntegrityCheck(std::string* report) const;
   // True when the file at path() is no longer the one this object opened (moved aside by a
   // recovery in another process, or deleted): reopen to write where others read.

@@ -1,8 +1,10 @@
 #pragma once
 // Internals of journal/: the SQL layout and the statement-holding implementation.
+#include <memory>
 #include <string_view>
 
 #include "journal/journal.h"
+#include "journal/sealer.h"
 #include "journal/sqlite_util.h"
 
 namespace glassbox::journal {
@@ -37,6 +39,10 @@ class Journal::Impl {
                        const LedgerEntry* ledger, int64_t* deleted);
   Status DropOldestBlock(int64_t before_ms, std::string_view counter, int64_t* dropped);
   Status SealAll();
+  Status SealFull();
+  // Waits for a background seal in progress and stops the thread (a journal found damaged
+  // must not be written to while it is examined).
+  void StopSealer() { sealer_.reset(); }
   Status InsertLedger(const LedgerEntry& e);
   Status AddCounter(std::string_view name, int64_t delta);
 
@@ -60,6 +66,7 @@ class Journal::Impl {
   Options options_;
   detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
       count_level0_;
+  std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 
 }  // namespace glassbox::journal

@@ -77,6 +77,15 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
     GLASSBOX_RETURN_IF_ERROR(st);
   }
   if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
+  bool background =
+      options_.background_seal && !options_.read_only && options_.path != kInMemoryPath;
+  if (!background) return SealFull();
+  if (!sealer_) sealer_ = std::make_unique<detail::BackgroundSealer>(options_);
+  sealer_->Wake();
+  return Status::Ok();
+}
+
+Status Journal::Impl::SealFull() {
   // A batch append (import, record --ndjson) may have added many blocks' worth at once.
   for (bool sealed = true; sealed;) {
     GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));

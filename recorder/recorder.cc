@@ -29,7 +29,7 @@ class Recorder::Impl {
   std::unique_ptr<journal::Journal> journal;  // null after a failed reopen; retried on use
   std::string install_id;  // of the journal first opened (Recorder::install_id())
   std::atomic<journal::Consent> consent{journal::Consent::kOn};
-  std::mutex mu;  // serializes journal access
+  std::mutex mu;                                  // serializes journal access
   std::unique_ptr<recorder::WriteBuffer> buffer;  // buffered mode only; declared after mu
   std::atomic<uint64_t> recorded{0}, refused{0}, dropped{0}, skipped{0};
 
@@ -133,9 +133,8 @@ Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t n
   return parts.event_id;
 }
 
-Result<std::string> Recorder::Impl::Write(std::string_view schema_name,
-                                          std::string_view data_json, const char* phase,
-                                          std::string span_id) {
+Result<std::string> Recorder::Impl::Write(std::string_view schema_name, std::string_view data_json,
+                                          const char* phase, std::string span_id) {
   if (consent == journal::Consent::kOff) {
     ++skipped;
     return std::string();
@@ -238,6 +237,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
       jopts.path = env && *env ? env : journal::DefaultJournalPath();
     }
     jopts.sync = options.full_durability ? journal::Sync::kFull : journal::Sync::kNormal;
+    jopts.background_seal = true;  // record() pays its commit, not the compression
     GLASSBOX_RETURN_IF_ERROR(impl->Attach());
     if (options.buffered) {
       Impl* raw = impl.get();

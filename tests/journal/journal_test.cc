@@ -115,6 +115,25 @@ TEST_F(JournalTest, FullTailIsSealedIntoBlocksAndScansTheSame) {
   EXPECT_EQ(Lines(), expected);
 }
 
+// With background sealing an append only commits; the sealer thread (its own connection)
+// does the same sealing and merging, and a close waits for the pass it was asked for.
+TEST_F(JournalTest, BackgroundSealingSealsAndMergesWhatFilledBeforeClose) {
+  options_.background_seal = true;
+  options_.merge_blocks = 2;
+  Reopen();
+  AppendRange(1, 50);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 50; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);  // whatever the sealer has done so far
+  options_.background_seal = false;
+  Reopen();  // closing waited for the sealer
+  EXPECT_LT(TailRows(), options_.seal_events);
+  EXPECT_GE(Count("SELECT count(*) FROM blocks WHERE level = 1"), 1);
+  EXPECT_EQ(Lines(), expected);
+  std::string report;
+  EXPECT_TRUE(j_->IntegrityCheck(&report).ok()) << report;
+}
+
 TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
   AppendRange(1, 6);
   int seen = 0;

@@ -1,0 +1,51 @@
+#include "journal/sealer.h"
+
+namespace glassbox::journal::detail {
+
+BackgroundSealer::BackgroundSealer(Options options) : options_(std::move(options)) {
+  options_.background_seal = false;  // the sealer's own connection seals inline
+  thread_ = std::thread([this] { Run(); });
+}
+
+BackgroundSealer::~BackgroundSealer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void BackgroundSealer::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (due_) return;
+    due_ = true;
+  }
+  wake_.notify_one();
+}
+
+void BackgroundSealer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return due_ || stop_; });
+    if (!due_) return;
+    due_ = false;
+    lock.unlock();
+    SealPass();
+    lock.lock();
+  }
+}
+
+// Failures lose nothing (the events stay in the tail, and the next append asks again), so
+// they are not reported; a connection that failed is dropped and reopened next time.
+void BackgroundSealer::SealPass() {
+  if (!journal_) {
+    auto opened = Journal::Open(options_);
+    if (!opened.ok()) return;
+    journal_ = std::move(opened.value());
+  }
+  if (journal_->Replaced() || !journal_->SealFull().ok()) journal_.reset();
+}
+
+}  // namespace glassbox::journal::detail
