@@ -33,6 +33,22 @@ std::u16string Utf16Units(const std::string& s) {
 
 void Write(const nlohmann::json& v, std::string& out);
 
+// A string with no quote, backslash or control character is written as it is; the rest go
+// through nlohmann, whose escapes match RFC 8785's. Most keys and values take the short way,
+// which skips building a json value and a serializer per string (the hashing hot path).
+void WriteString(const std::string& s, std::string& out) {
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (!plain) {
+    out += nlohmann::json(s).dump();
+    return;
+  }
+  out.push_back('"');
+  out += s;
+  out.push_back('"');
+}
+
 void WriteObject(const nlohmann::json& v, std::string& out) {
   std::vector<std::pair<std::u16string, const std::string*>> keys;
   keys.reserve(v.size());
@@ -41,7 +57,7 @@ void WriteObject(const nlohmann::json& v, std::string& out) {
   out.push_back('{');
   for (size_t i = 0; i < keys.size(); ++i) {
     if (i) out.push_back(',');
-    out += nlohmann::json(*keys[i].second).dump();
+    WriteString(*keys[i].second, out);
     out.push_back(':');
     Write(v.at(*keys[i].second), out);
   }
@@ -69,8 +85,11 @@ void Write(const nlohmann::json& v, std::string& out) {
       // Integers travel as IEEE doubles in I-JSON; format them the same way.
       out += EcmaNumber(v.get<double>());
       return;
+    case nlohmann::json::value_t::string:
+      WriteString(v.get_ref<const std::string&>(), out);
+      return;
     default:
-      out += v.dump();  // strings, booleans, null: nlohmann's escapes match RFC 8785's
+      out += v.dump();  // booleans, null
   }
 }
 

@@ -37,6 +37,17 @@ TEST(CanonicalJson, EscapesControlCharactersInLowercaseHex) {
   EXPECT_EQ(CanonicalJson(nlohmann::json("a\x1f\n")), "\"a\\u001f\\n\"");
 }
 
+// Strings needing no escape are copied as they are; the rest take nlohmann's escapes. Both
+// ways must give what nlohmann's serializer gives, in keys as in values.
+TEST(CanonicalJson, StringsMatchNlohmannsEscapingInKeysAndValues) {
+  for (std::string s : {"plain", "", "quote\"", "back\\slash", "del\x7f", "caf\xc3\xa9",
+                        "\xf0\x9f\x98\x80", "tab\there", "/slash"}) {
+    std::string quoted = nlohmann::json(s).dump();
+    EXPECT_EQ(CanonicalJson(nlohmann::json(s)), quoted) << quoted;
+    EXPECT_EQ(CanonicalJson(nlohmann::json{{s, 1}}), "{" + quoted + ":1}") << quoted;
+  }
+}
+
 TEST(Digest, MatchesKnownVectors) {
   EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
