@@ -1,7 +1,12 @@
 // Capture and journal-size benchmark: glassbox against plain SQLite rows of the same bytes,
 // run side by side in one process. Prints a table and, with --json FILE, the figures as JSON.
 //
-//   bench/record_bench [--events N] [--runs R] [--json FILE]
+//   bench/record_bench [--events N] [--runs R] [--json FILE] [--ndjson FILE] [--profile WORD]
+//
+// --profile runs only the capture workloads whose name contains WORD, and no size figures:
+// for `perf record`.
+// --ndjson writes the journal's own NDJSON export (the stream the size baseline compresses),
+// for trying compressors on it outside the bench.
 #include <sqlite3.h>
 #include <zstd.h>
 
@@ -31,7 +36,8 @@ struct RunFigures {
 };
 
 // The anonymized NDJSON lines glassbox stores for `inputs` (the baselines insert these bytes).
-std::vector<std::string> StoredLines(const std::string& dir, const std::vector<std::string>& inputs) {
+std::vector<std::string> StoredLines(const std::string& dir,
+                                     const std::vector<std::string>& inputs) {
   auto rec = gb::Recorder::Open({.journal_path = dir + "/lines.db"});
   for (const auto& in : inputs) (void)rec.value()->Record("cli_event", in);
   auto j = gb::journal::Journal::Open({.path = dir + "/lines.db"});
@@ -47,7 +53,8 @@ RunFigures SqliteBaseline(const std::string& path, const std::vector<std::string
                           int per_txn) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                "CREATE TABLE events(id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* ins = nullptr;
@@ -108,11 +115,35 @@ size_t ZstdSize(const std::string& data, int level) {
 
 struct SizeFigures {
   double journal = 0, zstd19 = 0, zstd3 = 0, plain_rows = 0, ndjson = 0;
+  std::string breakdown;  // where the journal's bytes go, per event
 };
+
+// Bytes per event in level-1 and level-0 block bodies, tail rows and free pages: shows which
+// part of the layout a size change comes from.
+std::string Breakdown(sqlite3* db, double n) {
+  std::string out;
+  auto query = [&](const char* label, const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+    sqlite3_finalize(st);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f", out.empty() ? "" : " | ", label, v / n);
+    out += buf;
+  };
+  query("level-1 bodies", "SELECT coalesce(sum(length(body)), 0) FROM blocks WHERE level = 1");
+  query("level-0 bodies", "SELECT coalesce(sum(length(body)), 0) FROM blocks WHERE level = 0");
+  query("tail rows", "SELECT coalesce(sum(length(line)), 0) FROM tail");
+  query("free pages",
+        "SELECT (SELECT freelist_count FROM pragma_freelist_count) * "
+        "(SELECT page_size FROM pragma_page_size)");
+  return out;
+}
 
 // Bytes per event at rest: the glassbox journal (after a checkpoint) against zstd over its
 // own NDJSON export, and against plain JSON rows.
-SizeFigures Sizes(const std::string& dir, const std::vector<std::string>& inputs) {
+SizeFigures Sizes(const std::string& dir, const std::vector<std::string>& inputs,
+                  const std::string& ndjson_out) {
   std::string path = dir + "/size.db";
   {
     auto rec = gb::Recorder::Open({.journal_path = path});
@@ -124,10 +155,12 @@ SizeFigures Sizes(const std::string& dir, const std::vector<std::string>& inputs
     ndjson.append(e.line).push_back('\n');
     return true;
   });
+  if (!ndjson_out.empty()) std::ofstream(ndjson_out, std::ios::binary) << ndjson;
   sqlite3_wal_checkpoint_v2(j.value()->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   double n = static_cast<double>(inputs.size());
   SizeFigures s;
   s.journal = static_cast<double>(j.value()->FileBytes()) / n;
+  s.breakdown = Breakdown(j.value()->db(), n);
   s.zstd19 = static_cast<double>(ZstdSize(ndjson, 19)) / n;
   s.zstd3 = static_cast<double>(ZstdSize(ndjson, 3)) / n;
   s.ndjson = static_cast<double>(ndjson.size()) / n;
@@ -148,11 +181,13 @@ SizeFigures Sizes(const std::string& dir, const std::vector<std::string>& inputs
 
 int main(int argc, char** argv) {
   int events = 20000, runs = 5;
-  std::string json_out;
+  std::string json_out, ndjson_out, profile;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--json")) json_out = argv[i + 1];
+    if (!std::strcmp(argv[i], "--ndjson")) ndjson_out = argv[i + 1];
+    if (!std::strcmp(argv[i], "--profile")) profile = argv[i + 1];
   }
   glassbox::bench::EventGenerator gen(42);
   std::vector<std::string> inputs;
@@ -167,10 +202,23 @@ int main(int argc, char** argv) {
       {"sqlite rows, 1000/txn (baseline)", [&](auto& p) { return SqliteBaseline(p, lines, 1000); }},
       {"glassbox record, buffered", [&](auto& p) { return GlassboxCapture(p, inputs, true); }},
   };
+  if (!profile.empty()) {
+    for (auto& [name, run] : workloads) {
+      if (name.find(profile) == std::string::npos) continue;
+      for (int r = 0; r < runs; ++r) {
+        std::string path = dir + "/profile" + std::to_string(r) + ".db";
+        std::printf("%-38s %12.0f events/s\n", name.c_str(), run(path).events_per_s);
+        gb::journal::RemoveJournalFiles(path);
+      }
+    }
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   std::map<std::string, std::vector<RunFigures>> figures;
   for (int r = 0; r < runs; ++r) {
     for (auto& [name, run] : workloads) {  // interleaved, so machine noise hits all alike
-      std::string path = dir + "/run" + std::to_string(r) + "-" + std::to_string(figures[name].size()) + ".db";
+      std::string path =
+          dir + "/run" + std::to_string(r) + "-" + std::to_string(figures[name].size()) + ".db";
       figures[name].push_back(run(path));
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     }
@@ -191,24 +239,36 @@ int main(int argc, char** argv) {
     auto s = glassbox::bench::SpreadOf(rate);
     std::printf("%-38s %12.0f %6.0f..%-7.0f %9.1f %9.1f %9.1f\n", name.c_str(), s.median, s.min,
                 s.max, Percentile(p50, .5), Percentile(p99, .5), Percentile(p999, .5));
-    out["capture"][name] = {{"events_per_s", s.median}, {"min", s.min}, {"max", s.max},
-                            {"p50_us", Percentile(p50, .5)}, {"p99_us", Percentile(p99, .5)},
+    out["capture"][name] = {{"events_per_s", s.median},
+                            {"min", s.min},
+                            {"max", s.max},
+                            {"p50_us", Percentile(p50, .5)},
+                            {"p99_us", Percentile(p99, .5)},
                             {"p999_us", Percentile(p999, .5)}};
   }
   auto rate = [&](const std::string& n) { return out["capture"][n]["events_per_s"].get<double>(); };
-  double durable_ratio = rate("glassbox record, durable") / rate("sqlite rows, 1 txn/event (baseline)");
-  double buffered_ratio = rate("glassbox record, buffered") / rate("sqlite rows, 1000/txn (baseline)");
+  double durable_ratio =
+      rate("glassbox record, durable") / rate("sqlite rows, 1 txn/event (baseline)");
+  double buffered_ratio =
+      rate("glassbox record, buffered") / rate("sqlite rows, 1000/txn (baseline)");
   std::printf("ratio durable / 1-txn baseline:     %.2fx (goal >= 0.8)\n", durable_ratio);
   std::printf("ratio buffered / 1000-txn baseline: %.2fx (goal >= 0.8)\n", buffered_ratio);
-  SizeFigures s = Sizes(dir, inputs);
-  std::printf("\nbytes per event at rest: glassbox journal %.1f | plain JSON rows %.1f | raw NDJSON "
-              "%.1f | zstd -3 %.1f | zstd -19 %.1f\n", s.journal, s.plain_rows, s.ndjson, s.zstd3, s.zstd19);
+  SizeFigures s = Sizes(dir, inputs, ndjson_out);
+  std::printf(
+      "\nbytes per event at rest: glassbox journal %.1f | plain JSON rows %.1f | raw NDJSON "
+      "%.1f | zstd -3 %.1f | zstd -19 %.1f\n",
+      s.journal, s.plain_rows, s.ndjson, s.zstd3, s.zstd19);
   std::printf("ratio journal / zstd -19: %.2fx (goal <= 1.5)\n", s.journal / s.zstd19);
+  std::printf("journal bytes per event by part: %s\n", s.breakdown.c_str());
   std::printf("peak RSS %ld KiB\n", glassbox::bench::PeakRssKiB());
-  out["ratios"] = {{"durable_vs_1txn", durable_ratio}, {"buffered_vs_1000txn", buffered_ratio},
+  out["ratios"] = {{"durable_vs_1txn", durable_ratio},
+                   {"buffered_vs_1000txn", buffered_ratio},
                    {"journal_vs_zstd19", s.journal / s.zstd19}};
-  out["bytes_per_event"] = {{"journal", s.journal}, {"plain_rows", s.plain_rows},
-                            {"ndjson", s.ndjson}, {"zstd3", s.zstd3}, {"zstd19", s.zstd19}};
+  out["bytes_per_event"] = {{"journal", s.journal},
+                            {"plain_rows", s.plain_rows},
+                            {"ndjson", s.ndjson},
+                            {"zstd3", s.zstd3},
+                            {"zstd19", s.zstd19}};
   out["peak_rss_kib"] = glassbox::bench::PeakRssKiB();
   if (!json_out.empty()) std::ofstream(json_out) << out.dump(2) << "\n";
   std::filesystem::remove_all(dir);
