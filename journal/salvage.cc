@@ -57,15 +57,18 @@ Probe ProbeKey(sqlite3* db, const std::string& table, const std::string& key, in
   s.Bind(1, at);
   Status st;
   p.has = s.Step(&st);
-  p.ok = st.ok();
   if (p.has) p.key = s.Int(0);
+  // A damaged page can hold keys out of order, so a search may land on a smaller key: that
+  // is not a place to resume from.
+  p.ok = st.ok() && (!p.has || p.key >= at);
   return p;
 }
 
 // Visits every readable row of an integer-keyed table in key order. Where a page is damaged,
 // it gallops forward from the last good key to a key whose page can be searched, then
 // bisects back to the first such key, so only the rows on damaged pages are lost. Returns the
-// number of places where rows were lost.
+// number of places where rows were lost. Every round resumes past the largest key seen so
+// far, so it ends even where damage puts keys out of order.
 int64_t ReadByKey(sqlite3* db, const std::string& table, const std::string& key,
                   const std::string& columns, const std::function<void(Stmt&)>& visit) {
   int64_t k = 0, lost = 0;  // keys are positive (AUTOINCREMENT / rowid)
@@ -77,6 +80,7 @@ int64_t ReadByKey(sqlite3* db, const std::string& table, const std::string& key,
     s.Bind(1, k);
     Status st;
     while (s.Step(&st)) {
+      if (s.Int(0) <= k) continue;  // out of order on a damaged page: seen, or passed over
       k = s.Int(0);
       visit(s);
     }

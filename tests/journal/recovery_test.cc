@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "journal/block_codec.h"
 #include "journal/consent.h"
 #include "journal/sqlite_util.h"
 
@@ -95,6 +96,28 @@ class RecoveryTest : public ::testing::Test {
   std::string dir_;
   Options options_;
 };
+
+// data/keys-out-of-order.db.zst: a journal damaged by the in-process lock loss fixed on
+// 2026-11-26. A page of its tail table holds keys out of order, so searching for seq 1162 lands
+// on 1158; salvage used to resume from there and read the same rows forever (a recorder hung
+// inside record()). It must finish and keep every readable event.
+TEST_F(RecoveryTest, SalvageEndsWhenDamageLeavesKeysOutOfOrder) {
+  std::ifstream in(GLASSBOX_JOURNAL_TEST_DATA "/keys-out-of-order.db.zst", std::ios::binary);
+  std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto db = detail::DecompressBlock(frame, 1 << 20);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  {
+    std::ofstream out(options_.path, std::ios::binary);
+    out << db.value();
+  }
+  fs::permissions(options_.path, fs::perms::owner_read | fs::perms::owner_write);
+  RecoveryReport report;
+  auto j = OpenRecovering(&report);
+  ASSERT_NE(j, nullptr);
+  EXPECT_THAT(report.reason, HasSubstr("quick_check"));
+  EXPECT_EQ(report.salvaged_events, 1208);
+  EXPECT_EQ(Count(*j), 1208);
+}
 
 TEST_F(RecoveryTest, HealthyJournalIsNotTouched) {
   Build(10);
