@@ -237,7 +237,9 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
       jopts.path = env && *env ? env : journal::DefaultJournalPath();
     }
     jopts.sync = options.full_durability ? journal::Sync::kFull : journal::Sync::kNormal;
-    jopts.background_seal = true;  // record() pays its commit, not the compression
+    // record() pays its commit, not the compression; in buffered mode the writer thread
+    // already keeps it off the host thread, and a third busy thread would slow the host.
+    jopts.background_seal = !options.buffered;
     GLASSBOX_RETURN_IF_ERROR(impl->Attach());
     if (options.buffered) {
       Impl* raw = impl.get();
