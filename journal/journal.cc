@@ -229,6 +229,8 @@ Status Journal::Seal() { return impl_->SealAll(); }
 
 Status Journal::SealFull() { return impl_->SealFull(); }
 
+Status Journal::ReleaseFreePages() { return detail::Exec(db_, "PRAGMA incremental_vacuum"); }
+
 Status Journal::IntegrityCheck(std::string* report) const {
   Stmt s;
   GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "PRAGMA integrity_check"));

@@ -152,6 +152,10 @@ class Journal {
   // Seals only full runs of tail rows and merges only a full run of level-0 blocks: what an
   // append does after its commit (or has done in the background).
   Status SealFull();
+  // Gives the pages on the free list back to the file system. Journals created with
+  // auto_vacuum = INCREMENTAL (all since 2026-11-26) shrink; in older ones the pages stay
+  // free for reuse.
+  Status ReleaseFreePages();
   Status IntegrityCheck(std::string* report) const;
   // True when the file at path() is no longer the one this object opened (moved aside by a
   // recovery in another process, or deleted): reopen to write where others read.

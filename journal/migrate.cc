@@ -71,11 +71,27 @@ Status CreateV1(sqlite3* db) {
   return Exec(db, "PRAGMA user_version = 1");
 }
 
+// A new journal gets auto_vacuum = INCREMENTAL, so pages that sealing frees can be given back
+// (Journal::ReleaseFreePages). The mode can only change while the database has no tables, and
+// the switch to WAL has already written its first page, so it takes a VACUUM of the empty
+// database; that runs through the WAL, so a failure leaves no hot rollback journal behind.
+// Best effort: a journal without it only keeps its free pages for reuse.
+void EnableIncrementalVacuum(sqlite3* db) {
+  Stmt s;
+  Status st = s.Prepare(db,
+                        "SELECT (SELECT count(*) FROM sqlite_schema), "
+                        "(SELECT auto_vacuum FROM pragma_auto_vacuum)");
+  if (!st.ok() || !s.Step(&st) || s.Int(0) != 0 || s.Int(1) != 0) return;
+  s.Reset();
+  (void)Exec(db, "PRAGMA auto_vacuum = INCREMENTAL");
+  (void)Exec(db, "VACUUM");
+}
+
 }  // namespace
 
 Status Configure(sqlite3* db, const Options& options) {
-  GLASSBOX_RETURN_IF_ERROR(Exec(db, options.read_only ? "PRAGMA query_only = 1"
-                                                      : "PRAGMA journal_mode = WAL"));
+  GLASSBOX_RETURN_IF_ERROR(
+      Exec(db, options.read_only ? "PRAGMA query_only = 1" : "PRAGMA journal_mode = WAL"));
   return Exec(db, options.sync == Sync::kFull ? "PRAGMA synchronous = FULL"
                                               : "PRAGMA synchronous = NORMAL");
 }
@@ -90,6 +106,7 @@ Status Migrate(sqlite3* db, bool* created) {
                            " is newer than this glassbox understands (" +
                            std::to_string(kFormatVersion) + ")");
   }
+  EnableIncrementalVacuum(db);
   Transaction txn(db);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   version = CurrentVersion(db);  // another process may have migrated meanwhile

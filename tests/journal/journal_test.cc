@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <random>
 
 #include "journal/block_codec.h"
 #include "journal/sqlite_util.h"
@@ -132,6 +133,27 @@ TEST_F(JournalTest, BackgroundSealingSealsAndMergesWhatFilledBeforeClose) {
   EXPECT_EQ(Lines(), expected);
   std::string report;
   EXPECT_TRUE(j_->IntegrityCheck(&report).ok()) << report;
+}
+
+// Sealing leaves free pages behind (deleted tail rows, merged level-0 blocks); a new journal
+// is created with incremental auto-vacuum and the background sealer gives them back when the
+// journal closes, so a journal at rest is no larger than what it holds.
+TEST_F(JournalTest, ABackgroundSealedJournalKeepsNoFreePagesAtRest) {
+  EXPECT_EQ(Count("PRAGMA auto_vacuum"), 2);  // INCREMENTAL
+  options_.background_seal = true;
+  options_.merge_blocks = 2;
+  Reopen();
+  std::mt19937 random(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string line = R"({"event_id":"e)" + std::to_string(i) + R"(","pad":")";
+    for (int k = 0; k < 3000; ++k) line.push_back(static_cast<char>('a' + random() % 26));
+    line += R"("})";
+    ASSERT_TRUE(j_->Append({{line, EventState::kPending, i, {}}}).ok());
+  }
+  options_.background_seal = false;
+  Reopen();
+  EXPECT_EQ(Count("PRAGMA freelist_count"), 0);
+  EXPECT_EQ(Lines().size(), 200u);
 }
 
 TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
