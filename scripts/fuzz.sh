@@ -7,7 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-fuzz}
 seconds=${2:-20}
-targets=(fuzz_event_json fuzz_schema fuzz_block fuzz_config fuzz_retry_after fuzz_bundle)
+targets=(fuzz_event_json fuzz_schema fuzz_block fuzz_config fuzz_retry_after fuzz_bundle
+  fuzz_salvage)
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DGLASSBOX_FUZZ=ON -DGLASSBOX_TESTS=OFF -DGLASSBOX_BENCH=OFF \
