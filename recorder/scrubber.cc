@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "recorder/scrub_rules.h"
@@ -14,28 +15,45 @@ namespace {
 
 constexpr std::string_view kMarkerPrefix = "[redacted:";
 
-struct CompiledRule {
-  const detail::ScrubRule* rule;
-  std::unique_ptr<RE2> re;
-  int secret_group = 0;  // 0: replace the whole match
-  std::string marker;
+// One rule, its regex compiled on first use: most strings match no rule, and a process that
+// records one event (`glassbox record`) should not compile two dozen patterns it never runs.
+class CompiledRule {
+ public:
+  explicit CompiledRule(const detail::ScrubRule* rule)
+      : rule_(rule), marker_(std::string(kMarkerPrefix) + rule->kind + "]") {}
+
+  const detail::ScrubRule& rule() const { return *rule_; }
+  const std::string& marker() const { return marker_; }
+  int secret_group() const { return secret_group_; }
+  const RE2& re(const RE2::Options& options) const {
+    std::call_once(compiled_, [&] {
+      re_ = std::make_unique<RE2>(rule_->pattern, options);
+      auto named = re_->NamedCapturingGroups().find("secret");
+      if (named != re_->NamedCapturingGroups().end()) secret_group_ = named->second;
+    });
+    return *re_;
+  }
+
+ private:
+  const detail::ScrubRule* rule_;
+  std::string marker_;
+  mutable std::once_flag compiled_;
+  mutable std::unique_ptr<RE2> re_;
+  mutable int secret_group_ = 0;  // 0: replace the whole match
 };
 
 // The rule table compiled once per scrubber. A RE2::Set over all patterns tells in one pass
-// which rules can match, so a string without secrets (the common case) costs one scan.
+// which rules can match, so a string without secrets (the common case) costs one scan and
+// compiles nothing more.
 class RuleSet {
  public:
   RuleSet() : set_(Options(), RE2::UNANCHORED) {
     for (const auto& rule : detail::ScrubRules()) {
-      CompiledRule c{&rule, std::make_unique<RE2>(rule.pattern, Options()), 0,
-                     std::string(kMarkerPrefix) + rule.kind + "]"};
-      if (!c.re->ok()) continue;  // a broken pattern is caught by the unit tests
-      auto named = c.re->NamedCapturingGroups().find("secret");
-      if (named != c.re->NamedCapturingGroups().end()) c.secret_group = named->second;
-      if (set_.Add(rule.pattern, nullptr) < 0) set_ok_ = false;
-      rules_.push_back(std::move(c));
+      // A broken pattern is refused by the Set (and caught by the unit tests).
+      if (set_.Add(rule.pattern, nullptr) < 0) continue;
+      rules_.push_back(std::make_unique<CompiledRule>(&rule));
     }
-    set_ok_ = set_ok_ && set_.Compile();
+    set_ok_ = set_.Compile();
   }
 
   void Scrub(std::string& text, std::map<std::string, int>& counts) const {
@@ -48,7 +66,7 @@ class RuleSet {
       for (size_t i = 0; i < rules_.size(); ++i) hits.push_back(static_cast<int>(i));
     }
     std::sort(hits.begin(), hits.end());  // table order: earlier rules win
-    for (int i : hits) Apply(rules_[static_cast<size_t>(i)], text, counts);
+    for (int i : hits) Apply(*rules_[static_cast<size_t>(i)], text, counts);
   }
 
  private:
@@ -62,27 +80,29 @@ class RuleSet {
   // Replaces every accepted match of one rule. Scanning resumes after each candidate, so the
   // whole pass stays linear in the length of the string.
   static void Apply(const CompiledRule& c, std::string& text, std::map<std::string, int>& counts) {
-    const int ngroups = 1 + c.re->NumberOfCapturingGroups();
+    const RE2& re = c.re(Options());
+    if (!re.ok()) return;
+    const int ngroups = 1 + re.NumberOfCapturingGroups();
     std::vector<re2::StringPiece> groups(static_cast<size_t>(ngroups));
     std::string out;
     size_t pos = 0, copied = 0;
     while (pos <= text.size() &&
-           c.re->Match(text, pos, text.size(), RE2::UNANCHORED, groups.data(), ngroups)) {
+           re.Match(text, pos, text.size(), RE2::UNANCHORED, groups.data(), ngroups)) {
       size_t match_begin = static_cast<size_t>(groups[0].data() - text.data());
       size_t match_end = match_begin + groups[0].size();
       size_t begin = match_begin, end = match_end;
-      if (c.secret_group && groups[c.secret_group].data()) {
-        begin = static_cast<size_t>(groups[c.secret_group].data() - text.data());
-        end = begin + groups[c.secret_group].size();
+      if (int g = c.secret_group(); g && groups[g].data()) {
+        begin = static_cast<size_t>(groups[g].data() - text.data());
+        end = begin + groups[g].size();
       }
       bool accept = end > begin &&
                     std::string_view(text).substr(begin).rfind(kMarkerPrefix, 0) != 0 &&
-                    (!c.rule->accept || c.rule->accept(text, &begin, &end));
+                    (!c.rule().accept || c.rule().accept(text, &begin, &end));
       if (accept) {
         out.append(text, copied, begin - copied);
-        out += c.marker;
+        out += c.marker();
         copied = end;
-        ++counts[c.rule->kind];
+        ++counts[c.rule().kind];
       }
       pos = std::max(accept ? end : match_end, match_begin + 1);
     }
@@ -93,7 +113,7 @@ class RuleSet {
 
   RE2::Set set_;
   bool set_ok_ = true;
-  std::vector<CompiledRule> rules_;
+  std::vector<std::unique_ptr<CompiledRule>> rules_;
 };
 
 }  // namespace
