@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
+
+#include <cerrno>
 
 #include <memory>
 
@@ -59,9 +61,16 @@ std::string HmacSha256Hex(std::string_view key, std::string_view bytes) {
   return ToHex(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
+// The kernel's CSPRNG, not OpenSSL's: RAND_bytes would load OpenSSL's providers and seed its
+// DRBG, about a millisecond of every `glassbox record` process, for 16 bytes of event id.
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) return {};
+  for (size_t got = 0; got < n;) {
+    ssize_t r = ::getrandom(out.data() + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return {};
+    got += static_cast<size_t>(r);
+  }
   return out;
 }
 

@@ -14,7 +14,8 @@ inline std::string Sha256Hex(std::string_view bytes) {
 }
 // HMAC-SHA256 of `bytes` under `key`, lowercase hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view bytes);
-// `n` bytes from OpenSSL's CSPRNG; empty on failure (callers treat that as an error).
+// `n` bytes from the kernel's CSPRNG (getrandom); empty on failure (callers treat that as an
+// error).
 std::string RandomBytes(size_t n);
 std::string ToHex(std::string_view bytes);
 
