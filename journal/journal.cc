@@ -147,7 +147,9 @@ void Journal::Abandon() {
 Status Journal::Init(const Options& options) {
   if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
   GLASSBOX_RETURN_IF_ERROR(detail::Configure(db_, options));
-  if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
+  if (!in_memory() && options.check_on_open) {
+    GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
+  }
   GLASSBOX_RETURN_IF_ERROR(detail::CheckForeignSchema(db_, path_));
   bool created = false;
   if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(db_, &created));

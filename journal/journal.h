@@ -44,6 +44,10 @@ struct Options {
   // Append(), so an append costs its commit and no compression. The thread starts the first
   // time a seal is due and finishes what was asked of it when the Journal closes.
   bool background_seal = false;
+  // Run quick_check over the whole file at open (found damage is then recovered before any
+  // write). The background sealer's own connection skips it: the same process checked the
+  // file a moment ago, and on a large journal the check reads every page.
+  bool check_on_open = true;
 };
 
 struct SpanChange {

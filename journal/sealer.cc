@@ -4,6 +4,7 @@ namespace glassbox::journal::detail {
 
 BackgroundSealer::BackgroundSealer(Options options) : options_(std::move(options)) {
   options_.background_seal = false;  // the sealer's own connection seals inline
+  options_.check_on_open = false;
   thread_ = std::thread([this] { Run(); });
 }
 
