@@ -42,7 +42,10 @@ class Journal::Impl {
   Status SealFull();
   // Waits for a background seal in progress and stops the thread (a journal found damaged
   // must not be written to while it is examined).
-  void StopSealer() { sealer_.reset(); }
+  void StopSealer() {
+    if (sealer_) sealer_->Cancel();
+    sealer_.reset();
+  }
   Status InsertLedger(const LedgerEntry& e);
   Status AddCounter(std::string_view name, int64_t delta);
 

@@ -1,5 +1,7 @@
 #include "journal/sealer.h"
 
+#include <sys/stat.h>
+
 namespace glassbox::journal::detail {
 
 BackgroundSealer::BackgroundSealer(Options options) : options_(std::move(options)) {
@@ -26,25 +28,38 @@ void BackgroundSealer::Wake() {
   wake_.notify_one();
 }
 
+void BackgroundSealer::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  due_ = false;
+  cancelled_ = true;
+}
+
 void BackgroundSealer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return due_ || stop_; });
+    wake_.wait(lock, [this] { return due_ || stop_ || cancelled_; });
     if (!due_) break;
     due_ = false;
     lock.unlock();
     SealPass();
     lock.lock();
   }
+  if (!journal_) return;
+  if (cancelled_) {
+    journal_->Abandon();
+    return;
+  }
   // While the host records, the tail and level-0 blocks grow and shrink and leave free pages
   // behind (up to about a merge's worth); a journal at rest should not keep them.
-  if (journal_) (void)journal_->ReleaseFreePages();
+  (void)journal_->ReleaseFreePages();
 }
 
 // Failures lose nothing (the events stay in the tail, and the next append asks again), so
 // they are not reported; a connection that failed is dropped and reopened next time.
 void BackgroundSealer::SealPass() {
   if (!journal_) {
+    struct stat st {};
+    if (::stat(options_.path.c_str(), &st) != 0) return;  // gone: not the sealer's to create
     auto opened = Journal::Open(options_);
     if (!opened.ok()) return;
     journal_ = std::move(opened.value());

@@ -23,6 +23,10 @@ class BackgroundSealer {
 
   // Asks for a pass over the journal; returns without waiting.
   void Wake();
+  // Drops a pass that was asked for and leaves the file as it is (no free-page release, no
+  // checkpoint at close): the journal was found damaged and is about to be examined. A pass
+  // already running finishes first, so the destructor that follows still waits for it.
+  void Cancel();
 
  private:
   void Run();
@@ -32,7 +36,7 @@ class BackgroundSealer {
   std::unique_ptr<Journal> journal_;  // used by the thread only
   std::mutex mu_;
   std::condition_variable wake_;
-  bool due_ = false, stop_ = false;
+  bool due_ = false, stop_ = false, cancelled_ = false;
   std::thread thread_;  // last: started when everything it uses exists
 };
 
