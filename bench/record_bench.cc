@@ -131,6 +131,7 @@ std::string Breakdown(sqlite3* db, double n) {
     std::snprintf(buf, sizeof buf, "%s%s %.1f", out.empty() ? "" : " | ", label, v / n);
     out += buf;
   };
+  query("level-2 bodies", "SELECT coalesce(sum(length(body)), 0) FROM blocks WHERE level = 2");
   query("level-1 bodies", "SELECT coalesce(sum(length(body)), 0) FROM blocks WHERE level = 1");
   query("level-0 bodies", "SELECT coalesce(sum(length(body)), 0) FROM blocks WHERE level = 0");
   query("tail rows", "SELECT coalesce(sum(length(line)), 0) FROM tail");

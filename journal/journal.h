@@ -32,13 +32,15 @@ struct Options {
   Sync sync = Sync::kNormal;  // kNormal survives kill -9; kFull also survives power loss
   int busy_timeout_ms = 30000;
   bool read_only = false;
-  // Two-level layout (journal/FORMAT.md): every `seal_events` tail rows become a level-0
-  // block compressed fast; every `merge_blocks` level-0 blocks are merged into one level-1
-  // block compressed hard, which is what brings the journal near zstd -19 of its content.
+  // Three-level layout (journal/FORMAT.md): every `seal_events` tail rows become a level-0
+  // block compressed fast; the oldest `merge_blocks` level-0 blocks are merged into one
+  // level-1 block and the oldest `top_merge_blocks` level-1 blocks into one level-2 block, both
+  // compressed hard, which is what brings the journal near zstd -19 of its content.
   int seal_events = 128;
   int64_t seal_bytes = 1 << 20;
   int seal_compression_level = 3;
-  int merge_blocks = 32;
+  int merge_blocks = 8;      // 1,024 events per level-1 block
+  int top_merge_blocks = 4;  // 4,096 events per level-2 block
   int merge_compression_level = 9;
   // Seal and merge in a background thread with its own connection instead of inside
   // Append(), so an append costs its commit and no compression. The thread starts the first

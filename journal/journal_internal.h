@@ -54,7 +54,8 @@ class Journal::Impl {
   Status ApplySpan(const NewEvent& e);
   Status MaybeSeal(int64_t last_seq);
   Status SealOnce(bool force, bool* sealed);
-  Status MergeLevel0(bool force);
+  Status MergeLevel(int level, int fan_in, bool force, bool* merged);
+  Status MergeFull(bool force);
   // Inserts a block whose body is the already compressed `frame`.
   Status InsertBlock(int level, const std::vector<int64_t>& seqs, const std::string& states,
                      const std::string& frame, int64_t raw_bytes, int64_t min_ms, int64_t max_ms);
@@ -67,8 +68,7 @@ class Journal::Impl {
 
   sqlite3* db_;
   Options options_;
-  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
-      count_level0_;
+  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_;
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

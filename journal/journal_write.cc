@@ -19,8 +19,6 @@ Status Journal::Impl::Prepare() {
   GLASSBOX_RETURN_IF_ERROR(close_span_.Prepare(db_, "DELETE FROM spans WHERE span_id = ?"));
   GLASSBOX_RETURN_IF_ERROR(min_tail_.Prepare(db_, "SELECT min(seq) FROM tail"));
   GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
-  GLASSBOX_RETURN_IF_ERROR(
-      count_level0_.Prepare(db_, "SELECT count(*) FROM blocks WHERE level = 0"));
   return add_counter_.Prepare(db_,
                               "INSERT INTO counters(name, value) VALUES (?, ?) "
                               "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
@@ -89,14 +87,14 @@ Status Journal::Impl::SealFull() {
   // A batch append (import, record --ndjson) may have added many blocks' worth at once.
   for (bool sealed = true; sealed;) {
     GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));
-    if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeLevel0(/*force=*/false));
+    if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeFull(/*force=*/false));
   }
   return Status::Ok();
 }
 
 Status Journal::Impl::SealAll() {
   for (bool sealed = true; sealed;) GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/true, &sealed));
-  return MergeLevel0(/*force=*/true);
+  return MergeFull(/*force=*/true);
 }
 
 // Moves up to seal_events rows (or seal_bytes) from the tail into one new level-0 block.
@@ -179,22 +177,17 @@ Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
   return ins.Exec();
 }
 
-// Merges all level-0 blocks into one level-1 block once there are merge_blocks of them (or
-// any, when forced). Level-0 blocks are always newer than every level-1 block, so the merged
-// block keeps journal order. Optimistic like SealOnce: decompress and compress outside the
-// write lock, then commit only if the level-0 set (ids and seq lists) is unchanged, taking the
+// Merges the oldest `fan_in` blocks of `level` into one block of level + 1 once there are that
+// many (or up to that many, when forced). A level's blocks are always newer than every block of
+// the levels above it, and the oldest are taken, so the merged block keeps journal order.
+// Optimistic like SealOnce: decompress and compress outside the write lock, then commit only
+// if the same blocks (ids and seq lists) are still the oldest of their level, taking their
 // states as they are at commit time.
-Status Journal::Impl::MergeLevel0(bool force) {
-  {
-    ResetGuard guard(count_level0_);
-    Status st;
-    int64_t n = count_level0_.Step(&st) ? count_level0_.Int(0) : 0;
-    GLASSBOX_RETURN_IF_ERROR(st);
-    if (n == 0 || (!force && n < options_.merge_blocks)) return Status::Ok();
-  }
-  constexpr const char* kLevel0 =
-      "SELECT id, first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = 0 "
-      "ORDER BY first_seq";
+Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged) {
+  *merged = false;
+  constexpr const char* kOldest =
+      "SELECT id, first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = ? "
+      "ORDER BY first_seq LIMIT ?";
   std::vector<int64_t> ids, seqs, part;
   std::string seq_blobs, body;
   int64_t min_ms = INT64_MAX, max_ms = INT64_MIN;
@@ -202,7 +195,9 @@ Status Journal::Impl::MergeLevel0(bool force) {
     Transaction snapshot(db_);
     GLASSBOX_RETURN_IF_ERROR(snapshot.Begin(false));
     Stmt rows;
-    GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kLevel0));
+    GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kOldest));
+    rows.Bind(1, level);
+    rows.Bind(2, fan_in);
     Status st;
     while (rows.Step(&st)) {
       if (!detail::DecodeSeqs(rows.Text(2), rows.Int(1), &part)) {
@@ -219,16 +214,20 @@ Status Journal::Impl::MergeLevel0(bool force) {
     }
     GLASSBOX_RETURN_IF_ERROR(st);
   }
-  // Another process merged meanwhile: leave a short run for later.
+  // Too few to merge yet (or another process merged them meanwhile): leave them for later.
   int64_t blocks = static_cast<int64_t>(ids.size());
-  if (blocks == 0 || (!force && blocks < options_.merge_blocks)) return Status::Ok();
+  if (blocks == 0 || (!force && blocks < fan_in) || (force && blocks == 1 && level > 0)) {
+    return Status::Ok();
+  }
   auto frame = detail::CompressBlock(body, options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
 
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt rows;
-  GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kLevel0));
+  GLASSBOX_RETURN_IF_ERROR(rows.Prepare(db_, kOldest));
+  rows.Bind(1, level);
+  rows.Bind(2, fan_in);
   std::vector<int64_t> ids_now;
   std::string seq_blobs_now, states;
   Status st;
@@ -239,10 +238,32 @@ Status Journal::Impl::MergeLevel0(bool force) {
   }
   GLASSBOX_RETURN_IF_ERROR(st);
   if (ids_now != ids || seq_blobs_now != seq_blobs) return Status::Ok();
-  GLASSBOX_RETURN_IF_ERROR(detail::Exec(db_, "DELETE FROM blocks WHERE level = 0"));
-  GLASSBOX_RETURN_IF_ERROR(InsertBlock(1, seqs, states, frame.value(),
+  Stmt del;
+  GLASSBOX_RETURN_IF_ERROR(
+      del.Prepare(db_, "DELETE FROM blocks WHERE level = ? AND first_seq BETWEEN ? AND ?"));
+  del.Bind(1, level);
+  del.Bind(2, seqs.front());
+  del.Bind(3, seqs.back());
+  GLASSBOX_RETURN_IF_ERROR(del.Exec());
+  if (sqlite3_changes(db_) != blocks)
+    return Status::Corruption("journal blocks changed during a merge");
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(level + 1, seqs, states, frame.value(),
                                        static_cast<int64_t>(body.size()), min_ms, max_ms));
-  return txn.Commit();
+  GLASSBOX_RETURN_IF_ERROR(txn.Commit());
+  *merged = true;
+  return Status::Ok();
+}
+
+// After a new level-0 block: level 0 into 1, and each merge may fill the level above.
+Status Journal::Impl::MergeFull(bool force) {
+  const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
+  for (int level = 0; level < 2; ++level) {
+    for (bool merged = true; merged;) {
+      GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], force, &merged));
+      if (!force) break;  // one full run per level per new block is all there can be
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace glassbox::journal

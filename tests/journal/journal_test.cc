@@ -156,6 +156,40 @@ TEST_F(JournalTest, ABackgroundSealedJournalKeepsNoFreePagesAtRest) {
   EXPECT_EQ(Lines().size(), 200u);
 }
 
+// Level 0 -> 1 -> 2, each merge taking the oldest blocks of its level: with 4 events per
+// level-0 block and 2 blocks per merge, level-2 blocks hold 16 events, in journal order.
+TEST_F(JournalTest, BlocksMergeUpThreeLevelsInJournalOrder) {
+  options_.merge_blocks = 2;
+  options_.top_merge_blocks = 2;
+  Reopen();
+  AppendRange(1, 40);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2"), 2);  // 1-16, 17-32
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 1"), 1);  // 33-40
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0"), 0);
+  EXPECT_EQ(Count("SELECT max(count) FROM blocks"), 16);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 40; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+}
+
+// Seal() compacts a whole tail at once (salvage writes everything, then seals): merges still
+// take at most their fan-in, so no block grows past a level-2 block whatever the tail held.
+TEST_F(JournalTest, SealingALongTailKeepsBlocksBounded) {
+  options_.seal_events = 1000000;  // nothing seals while appending
+  options_.merge_blocks = 2;
+  options_.top_merge_blocks = 2;
+  Reopen();
+  AppendRange(1, 101);
+  options_.seal_events = 4;
+  Reopen();
+  ASSERT_TRUE(j_->Seal().ok());
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_EQ(Count("SELECT max(count) FROM blocks"), 16);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 101; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+}
+
 TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
   AppendRange(1, 6);
   int seen = 0;
