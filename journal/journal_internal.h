@@ -68,7 +68,8 @@ class Journal::Impl {
 
   sqlite3* db_;
   Options options_;
-  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_;
+  detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
+      count_level_;
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

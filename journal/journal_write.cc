@@ -19,6 +19,8 @@ Status Journal::Impl::Prepare() {
   GLASSBOX_RETURN_IF_ERROR(close_span_.Prepare(db_, "DELETE FROM spans WHERE span_id = ?"));
   GLASSBOX_RETURN_IF_ERROR(min_tail_.Prepare(db_, "SELECT min(seq) FROM tail"));
   GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
+  GLASSBOX_RETURN_IF_ERROR(count_level_.Prepare(
+      db_, "SELECT count(*) FROM (SELECT 1 FROM blocks WHERE level = ? LIMIT ?)"));
   return add_counter_.Prepare(db_,
                               "INSERT INTO counters(name, value) VALUES (?, ?) "
                               "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
@@ -185,6 +187,15 @@ Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
 // states as they are at commit time.
 Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged) {
   *merged = false;
+  if (!force) {  // most calls find too few blocks: count before decompressing any
+    ResetGuard guard(count_level_);
+    count_level_.Bind(1, level);
+    count_level_.Bind(2, fan_in);
+    Status st;
+    int64_t n = count_level_.Step(&st) ? count_level_.Int(0) : 0;
+    GLASSBOX_RETURN_IF_ERROR(st);
+    if (n < fan_in) return Status::Ok();
+  }
   constexpr const char* kOldest =
       "SELECT id, first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = ? "
       "ORDER BY first_seq LIMIT ?";
@@ -254,14 +265,16 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
   return Status::Ok();
 }
 
-// After a new level-0 block: level 0 into 1, and each merge may fill the level above.
+// After a new level-0 block, one full run per level is all there can be, and level 1 can only
+// have filled if level 0 merged. Forced (Seal()), every level is merged in runs of its fan-in.
 Status Journal::Impl::MergeFull(bool force) {
   const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
   for (int level = 0; level < 2; ++level) {
-    for (bool merged = true; merged;) {
+    bool merged = false;
+    do {
       GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], force, &merged));
-      if (!force) break;  // one full run per level per new block is all there can be
-    }
+    } while (force && merged);
+    if (!force && !merged) break;
   }
   return Status::Ok();
 }
