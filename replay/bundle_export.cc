@@ -15,13 +15,14 @@
 #include "journal/consent.h"
 #include "replay/bundle.h"
 #include "replay/bundle_internal.h"
+#include "replay/event_header.h"
 #include "replay/lock.h"
 
 namespace glassbox::replay {
 namespace {
 
 // Batches only bound memory here: the bundle's event lines are the batches' bodies in order.
-constexpr BatchLimits kExportBatch{4096, 4 << 20};
+constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false};
 
 struct Collected {
   explicit Collected(int level) : body(level) {}
@@ -35,15 +36,13 @@ struct Collected {
 
 // The manifest facts of one line, computed as the reader will check them.
 Status Note(std::string_view line, Collected* c) {
-  auto e = nlohmann::json::parse(line, nullptr, false);
-  if (!e.is_object() || !e.contains("schema") || !e["schema"].is_string() ||
-      !e.contains("recorded_at") || !e["recorded_at"].is_string()) {
+  EventHeader h;
+  if (!ReadEventHeader(line, &h)) {
     return Status::Corruption("journal holds an event line without schema or recorded_at");
   }
-  std::string at = e["recorded_at"].get<std::string>();
-  c->schemas.insert(e["schema"].get<std::string>());
-  if (c->first.empty() || at < c->first) c->first = at;
-  if (at > c->last) c->last = at;
+  c->schemas.insert(std::move(h.schema));
+  if (c->first.empty() || h.recorded_at < c->first) c->first = h.recorded_at;
+  if (h.recorded_at > c->last) c->last = std::move(h.recorded_at);
   return Status::Ok();
 }
 

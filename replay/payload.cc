@@ -8,8 +8,8 @@
 namespace glassbox::replay {
 namespace {
 
-Batch Finish(Batch b) {
-  b.sha256 = base::Sha256Hex(b.body);
+Batch Finish(Batch b, const BatchLimits& limits) {
+  if (limits.keyed) b.sha256 = base::Sha256Hex(b.body);
   return b;
 }
 
@@ -47,7 +47,7 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
     bool full = batch.events() >= limits.max_events ||
                 static_cast<int64_t>(batch.body.size() + e.line.size() + 1) > limits.max_bytes;
     if (!batch.seqs.empty() && full) {
-      if (!visit(Finish(std::move(batch)))) {
+      if (!visit(Finish(std::move(batch), limits))) {
         stopped = true;
         return false;
       }
@@ -57,7 +57,7 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
     batch.body.append(e.line).push_back('\n');
     return true;
   }));
-  if (!stopped && !batch.seqs.empty()) visit(Finish(std::move(batch)));
+  if (!stopped && !batch.seqs.empty()) visit(Finish(std::move(batch), limits));
   return Status::Ok();
 }
 
@@ -86,7 +86,7 @@ std::pair<Batch, Batch> SplitBatch(const Batch& batch) {
   b.seqs.assign(batch.seqs.begin() + static_cast<std::ptrdiff_t>(half), batch.seqs.end());
   a.body = batch.body.substr(0, cut);
   b.body = batch.body.substr(cut);
-  return {Finish(std::move(a)), Finish(std::move(b))};
+  return {Finish(std::move(a), {}), Finish(std::move(b), {})};
 }
 
 std::optional<Compression> ParseCompression(std::string_view name) {

@@ -32,6 +32,7 @@ struct EventFilter {
 struct BatchLimits {
   int64_t max_events = 500;
   int64_t max_bytes = 1 << 20;  // uncompressed body bytes; a single larger event goes alone
+  bool keyed = true;  // compute each batch's sha256; export hashes its whole stream instead
 };
 
 // One upload's worth of events: the body is NDJSON, one event a line (each line ends "\n"),
@@ -39,7 +40,7 @@ struct BatchLimits {
 struct Batch {
   std::vector<int64_t> seqs;
   std::string body;
-  std::string sha256;  // lowercase hex of body: the idempotency key
+  std::string sha256;  // lowercase hex of body: the idempotency key (empty unless keyed)
   int64_t events() const { return static_cast<int64_t>(seqs.size()); }
 };
 

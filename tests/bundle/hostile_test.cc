@@ -169,6 +169,11 @@ TEST_F(HostileTest, DuplicateIdsAndDuplicateKeysAreRefused) {
   line.insert(line.size() - 1, R"(,"phase":"single")");
   std::string dup = WithEvent(2, line);
   ExpectRefused(Encode(HonestManifest(dup), dup), "duplicate key");
+  // Deep inside, and where the repeated key's values are objects of different sizes.
+  line = Event(2).dump();
+  line.insert(line.size() - 1, R"(,"x":[{"a":{"b":1,"c":2},"d":0,"a":{"e":3}}])");
+  dup = WithEvent(2, line);
+  ExpectRefused(Encode(HonestManifest(dup), dup), "duplicate key");
 }
 
 TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
