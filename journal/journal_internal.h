@@ -53,9 +53,15 @@ class Journal::Impl {
   Status InsertOne(const NewEvent& e, int64_t* seq);
   Status ApplySpan(const NewEvent& e);
   Status MaybeSeal(int64_t last_seq);
-  Status SealOnce(bool force, bool* sealed);
+  struct SealTarget {
+    int level;
+    int64_t events, bytes;
+  };
+  Status NextSealTarget(SealTarget* target);
+  Status LevelIsEmpty(int level, bool* empty);
+  Status SealOnce(const SealTarget& target, bool force, bool* sealed);
   Status MergeLevel(int level, int fan_in, bool force, bool* merged);
-  Status MergeFull(bool force);
+  Status MergeFull(bool force, int from_level);
   // Inserts a block whose body is the already compressed `frame`.
   Status InsertBlock(int level, const std::vector<int64_t>& seqs, const std::string& states,
                      const std::string& frame, int64_t raw_bytes, int64_t min_ms, int64_t max_ms);
@@ -69,7 +75,7 @@ class Journal::Impl {
   sqlite3* db_;
   Options options_;
   detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
-      count_level_;
+      count_level_, count_tail_;
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

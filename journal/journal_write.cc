@@ -21,6 +21,8 @@ Status Journal::Impl::Prepare() {
   GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
   GLASSBOX_RETURN_IF_ERROR(count_level_.Prepare(
       db_, "SELECT count(*) FROM (SELECT 1 FROM blocks WHERE level = ? LIMIT ?)"));
+  GLASSBOX_RETURN_IF_ERROR(
+      count_tail_.Prepare(db_, "SELECT count(*) FROM (SELECT 1 FROM tail LIMIT ?)"));
   return add_counter_.Prepare(db_,
                               "INSERT INTO counters(name, value) VALUES (?, ?) "
                               "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
@@ -88,24 +90,72 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
 Status Journal::Impl::SealFull() {
   // A batch append (import, record --ndjson) may have added many blocks' worth at once.
   for (bool sealed = true; sealed;) {
-    GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/false, &sealed));
-    if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeFull(/*force=*/false));
+    SealTarget target{};
+    GLASSBOX_RETURN_IF_ERROR(NextSealTarget(&target));
+    GLASSBOX_RETURN_IF_ERROR(SealOnce(target, /*force=*/false, &sealed));
+    if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeFull(/*force=*/false, target.level));
   }
   return Status::Ok();
 }
 
 Status Journal::Impl::SealAll() {
-  for (bool sealed = true; sealed;) GLASSBOX_RETURN_IF_ERROR(SealOnce(/*force=*/true, &sealed));
-  return MergeFull(/*force=*/true);
+  for (bool sealed = true; sealed;) {
+    SealTarget target{};
+    GLASSBOX_RETURN_IF_ERROR(NextSealTarget(&target));
+    GLASSBOX_RETURN_IF_ERROR(SealOnce(target, /*force=*/true, &sealed));
+  }
+  return MergeFull(/*force=*/true, 0);
 }
 
-// Moves up to seal_events rows (or seal_bytes) from the tail into one new level-0 block.
+Status Journal::Impl::LevelIsEmpty(int level, bool* empty) {
+  ResetGuard guard(count_level_);
+  count_level_.Bind(1, level);
+  count_level_.Bind(2, 1);
+  Status st;
+  *empty = !count_level_.Step(&st) || count_level_.Int(0) == 0;
+  return st;
+}
+
+// Level 0 unless a bulk append (import, record --ndjson, a bundle being staged) left a whole
+// upper-level block's worth in the tail while every level below that one is empty: then the
+// events go straight into it, compressed once instead of up to three times, and journal order
+// still holds (a level's blocks stay newer than every block of the levels above it).
+Status Journal::Impl::NextSealTarget(SealTarget* target) {
+  const int64_t fan_in[] = {1, options_.merge_blocks, options_.top_merge_blocks};
+  SealTarget by_level[3];
+  int64_t events = 1, bytes = 1;
+  for (int level = 0; level < 3; ++level) {
+    events *= level == 0 ? options_.seal_events : fan_in[level];
+    bytes = std::min<int64_t>(level == 0 ? options_.seal_bytes : bytes * fan_in[level],
+                              static_cast<int64_t>(detail::kMaxBlockBytes / 2));
+    by_level[level] = {level, events, bytes};
+  }
+  *target = by_level[0];
+  int64_t tail = 0;
+  {
+    ResetGuard guard(count_tail_);
+    count_tail_.Bind(1, by_level[2].events);
+    Status st;
+    if (count_tail_.Step(&st)) tail = count_tail_.Int(0);
+    GLASSBOX_RETURN_IF_ERROR(st);
+  }
+  for (int level = 1; level < 3 && tail >= by_level[level].events; ++level) {
+    bool empty = false;
+    GLASSBOX_RETURN_IF_ERROR(LevelIsEmpty(level - 1, &empty));
+    if (!empty) break;
+    *target = by_level[level];
+  }
+  return Status::Ok();
+}
+
+// Moves up to target.events rows (or target.bytes) from the tail into one new block of
+// target.level (0 but for bulk appends, see NextSealTarget).
 // Unless `force`, a short tail is left alone: another process may have sealed it a moment ago,
 // and small blocks compress badly. Optimistic: rows are read and compressed outside any write
 // transaction, so the write lock is held only for the small insert-and-delete, and the write
 // transaction re-checks that the rows are still there (states are re-read: replay may have
 // changed them meanwhile; lines never change).
-Status Journal::Impl::SealOnce(bool force, bool* sealed) {
+Status Journal::Impl::SealOnce(const SealTarget& target, bool force, bool* sealed) {
   *sealed = false;
   std::string body;
   std::vector<int64_t> seqs;
@@ -116,9 +166,9 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
     Stmt rows;
     GLASSBOX_RETURN_IF_ERROR(
         rows.Prepare(db_, "SELECT seq, recorded_ms, line FROM tail ORDER BY seq LIMIT ?"));
-    rows.Bind(1, options_.seal_events);
+    rows.Bind(1, target.events);
     Status st;
-    while (static_cast<int64_t>(body.size()) < options_.seal_bytes && rows.Step(&st)) {
+    while (static_cast<int64_t>(body.size()) < target.bytes && rows.Step(&st)) {
       seqs.push_back(rows.Int(0));
       min_ms = std::min(min_ms, rows.Int(1));
       max_ms = std::max(max_ms, rows.Int(1));
@@ -126,10 +176,11 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
     }
     GLASSBOX_RETURN_IF_ERROR(st);
   }
-  bool full = static_cast<int64_t>(seqs.size()) >= options_.seal_events ||
-              static_cast<int64_t>(body.size()) >= options_.seal_bytes;
+  bool full = static_cast<int64_t>(seqs.size()) >= target.events ||
+              static_cast<int64_t>(body.size()) >= target.bytes;
   if (seqs.empty() || (!force && !full)) return Status::Ok();
-  auto frame = detail::CompressBlock(body, options_.seal_compression_level);
+  auto frame = detail::CompressBlock(
+      body, target.level == 0 ? options_.seal_compression_level : options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
 
   Transaction txn(db_);
@@ -146,7 +197,12 @@ Status Journal::Impl::SealOnce(bool force, bool* sealed) {
   // New rows always get larger seqs, so the range can only have lost rows to another sealer
   // or a deletion; then leave it for the next attempt.
   if (states.size() != seqs.size()) return Status::Ok();
-  GLASSBOX_RETURN_IF_ERROR(InsertBlock(0, seqs, states, frame.value(),
+  for (int below = 0; below < target.level; ++below) {  // another process sealed meanwhile
+    bool empty = false;
+    GLASSBOX_RETURN_IF_ERROR(LevelIsEmpty(below, &empty));
+    if (!empty) return Status::Ok();
+  }
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(target.level, seqs, states, frame.value(),
                                        static_cast<int64_t>(body.size()), min_ms, max_ms));
   Stmt del;
   GLASSBOX_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM tail WHERE seq BETWEEN ? AND ?"));
@@ -265,11 +321,12 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
   return Status::Ok();
 }
 
-// After a new level-0 block, one full run per level is all there can be, and level 1 can only
-// have filled if level 0 merged. Forced (Seal()), every level is merged in runs of its fan-in.
-Status Journal::Impl::MergeFull(bool force) {
+// After a new block of `from_level`, one full run per level is all there can be, and the next
+// level can only have filled if this one merged. Forced (Seal()), every level is merged in runs
+// of its fan-in.
+Status Journal::Impl::MergeFull(bool force, int from_level) {
   const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
-  for (int level = 0; level < 2; ++level) {
+  for (int level = from_level; level < 2; ++level) {
     bool merged = false;
     do {
       GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], force, &merged));

@@ -172,6 +172,35 @@ TEST_F(JournalTest, BlocksMergeUpThreeLevelsInJournalOrder) {
   EXPECT_EQ(Lines(), expected);
 }
 
+// A bulk append (import, record --ndjson) seals straight into level 1 or 2 once every level
+// below is empty, so its events are compressed once; the levels still go oldest to newest.
+TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
+  options_.merge_blocks = 2;      // level 1: 8 events
+  options_.top_merge_blocks = 2;  // level 2: 16 events
+  Reopen();
+  AppendRange(1, 5);  // 1-4 sealed into level 0, 5 in the tail
+  std::vector<std::string> lines;
+  for (int i = 6; i <= 45; ++i) lines.push_back(Line(i));
+  std::vector<NewEvent> bulk;
+  for (int i = 6; i <= 45; ++i) bulk.push_back({lines[i - 6], EventState::kPending, i, {}});
+  ASSERT_TRUE(j_->Append(bulk, nullptr).ok());
+  // 5-8 to level 0 (level 0 was not empty), merged with 1-4 into level 1; 9-16 straight into
+  // level 1 and merged into level 2 (1-16); 17-32 straight into level 2; 33-40 straight into
+  // level 1; 41-44 into level 0; 45 left in the tail.
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2 AND first_seq = 17 AND count = 16"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 1 AND first_seq = 33 AND count = 8"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0 AND first_seq = 41 AND count = 4"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks"), 4);
+  EXPECT_EQ(TailRows(), 1);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 45; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+}
+
 // Seal() compacts a whole tail at once (salvage writes everything, then seals): merges still
 // take at most their fan-in, so no block grows past a level-2 block whatever the tail held.
 TEST_F(JournalTest, SealingALongTailKeepsBlocksBounded) {
