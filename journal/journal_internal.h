@@ -1,6 +1,8 @@
 #pragma once
 // Internals of journal/: the SQL layout and the statement-holding implementation.
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "journal/journal.h"
@@ -71,6 +73,15 @@ class Journal::Impl {
                   const std::function<bool(const StoredEvent&)>& visit) const;
   Status SetBlockStates(const std::vector<int64_t>& seqs, EventState state);
   Status RewriteBlock(int64_t id, EventState drop_state, int64_t* deleted);
+
+  // The text of the block a scan last stopped inside, by its compressed bytes: replay reads a
+  // level-2 block (4,096 events) one batch at a time and would otherwise decompress it once
+  // per batch. Kept only after a scan stopped early; the next miss drops it.
+  std::shared_ptr<const std::string> StoppedText(std::string_view frame) const;
+  void KeepStopped(std::string_view frame, std::shared_ptr<const std::string> text) const;
+  mutable std::mutex stopped_mu_;
+  mutable std::string stopped_frame_;
+  mutable std::shared_ptr<const std::string> stopped_text_;
 
   sqlite3* db_;
   Options options_;

@@ -22,9 +22,13 @@ bool Wanted(const ScanOptions& o, int64_t seq, EventState state) {
 Status Journal::Impl::ScanBlocks(const ScanOptions& options,
                                  const std::function<bool(const StoredEvent&)>& visit,
                                  bool* stop) const {
+  // Blocks never overlap (journal/FORMAT.md), so last_seq order is journal order, and the
+  // index on last_seq gives it without a sort: ordering by first_seq made SQLite copy every
+  // later block, bodies included, into a temporary b-tree on each call (each replay batch).
   Stmt blocks;
   GLASSBOX_RETURN_IF_ERROR(blocks.Prepare(
-      db_, "SELECT first_seq, seqs, states, body FROM blocks WHERE last_seq > ? ORDER BY first_seq"));
+      db_,
+      "SELECT first_seq, seqs, states, body FROM blocks WHERE last_seq > ? ORDER BY last_seq"));
   blocks.Bind(1, options.after_seq);
   Status st;
   std::vector<int64_t> seqs;
@@ -38,9 +42,14 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
       any = Wanted(options, seqs[i], static_cast<EventState>(states[i]));
     }
     if (!any) continue;  // skip decompression of blocks with nothing wanted
-    auto body = detail::DecompressBlock(blocks.Text(3), detail::kMaxBlockBytes);
-    if (!body.ok()) return body.status();
-    std::string_view rest = body.value();
+    std::string_view frame = blocks.Text(3);
+    std::shared_ptr<const std::string> text = StoppedText(frame);
+    if (!text) {
+      auto fresh = detail::DecompressBlock(frame, detail::kMaxBlockBytes);
+      if (!fresh.ok()) return fresh.status();
+      text = std::make_shared<const std::string>(std::move(fresh.value()));
+    }
+    std::string_view rest = *text;
     for (size_t i = 0; i < seqs.size(); ++i) {
       size_t nl = rest.find('\n');
       if (nl == std::string_view::npos) return Status::Corruption("journal block: short body");
@@ -51,8 +60,25 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
       }
       rest.remove_prefix(nl + 1);
     }
+    if (*stop) KeepStopped(frame, std::move(text));
   }
   return st;
+}
+
+std::shared_ptr<const std::string> Journal::Impl::StoppedText(std::string_view frame) const {
+  std::lock_guard<std::mutex> lock(stopped_mu_);
+  if (stopped_text_ && stopped_frame_ == frame) return stopped_text_;
+  stopped_text_.reset();
+  stopped_frame_.clear();
+  stopped_frame_.shrink_to_fit();
+  return nullptr;
+}
+
+void Journal::Impl::KeepStopped(std::string_view frame,
+                                std::shared_ptr<const std::string> text) const {
+  std::lock_guard<std::mutex> lock(stopped_mu_);
+  stopped_frame_.assign(frame);
+  stopped_text_ = std::move(text);
 }
 
 Status Journal::Impl::ScanTail(const ScanOptions& options,
@@ -82,8 +108,9 @@ Status Journal::Impl::Scan(const ScanOptions& options,
 Status Journal::Impl::SetBlockStates(const std::vector<int64_t>& seqs, EventState state) {
   Stmt find, update;
   GLASSBOX_RETURN_IF_ERROR(find.Prepare(
-      db_, "SELECT id, first_seq, seqs, states FROM blocks WHERE last_seq >= ? ORDER BY last_seq "
-           "LIMIT 1"));
+      db_,
+      "SELECT id, first_seq, seqs, states FROM blocks WHERE last_seq >= ? ORDER BY last_seq "
+      "LIMIT 1"));
   GLASSBOX_RETURN_IF_ERROR(update.Prepare(db_, "UPDATE blocks SET states = ? WHERE id = ?"));
   std::vector<int64_t> sorted = seqs, block_seqs;
   std::sort(sorted.begin(), sorted.end());
@@ -135,8 +162,8 @@ Status Journal::Impl::SetStates(const std::vector<int64_t>& seqs, EventState sta
 // Re-encodes block `id` without its events in `drop_state`; deletes it when none remain.
 Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* deleted) {
   Stmt get;
-  GLASSBOX_RETURN_IF_ERROR(
-      get.Prepare(db_, "SELECT first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE id = ?"));
+  GLASSBOX_RETURN_IF_ERROR(get.Prepare(
+      db_, "SELECT first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE id = ?"));
   get.Bind(1, id);
   Status st;
   if (!get.Step(&st)) return st;
@@ -172,8 +199,9 @@ Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* d
   auto frame = detail::CompressBlock(kept_body, options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
   GLASSBOX_RETURN_IF_ERROR(w.Prepare(
-      db_, "UPDATE blocks SET first_seq = ?, last_seq = ?, count = ?, raw_bytes = ?, seqs = ?, "
-           "states = ?, body = ? WHERE id = ?"));
+      db_,
+      "UPDATE blocks SET first_seq = ?, last_seq = ?, count = ?, raw_bytes = ?, seqs = ?, "
+      "states = ?, body = ? WHERE id = ?"));
   w.Bind(1, kept_seqs.front());
   w.Bind(2, kept_seqs.back());
   w.Bind(3, static_cast<int64_t>(kept_seqs.size()));
@@ -220,8 +248,8 @@ Status Journal::Impl::DropOldestBlock(int64_t before_ms, std::string_view counte
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt oldest;
-  GLASSBOX_RETURN_IF_ERROR(
-      oldest.Prepare(db_, "SELECT id, count FROM blocks WHERE max_ms < ? ORDER BY first_seq LIMIT 1"));
+  GLASSBOX_RETURN_IF_ERROR(oldest.Prepare(
+      db_, "SELECT id, count FROM blocks WHERE max_ms < ? ORDER BY first_seq LIMIT 1"));
   oldest.Bind(1, before_ms);
   Status st;
   if (!oldest.Step(&st)) return st;

@@ -66,6 +66,8 @@ Result<std::unique_ptr<journal::Journal>> OpenStaging(const Bundle& bundle,
                                                       const std::string& path) {
   journal::Options o;
   o.path = path;
+  // Staging is temporary (removed once delivered): compress for speed, not for size at rest.
+  o.seal_compression_level = o.merge_compression_level = 1;
   auto j = journal::Journal::Open(o);
   if (!j.ok()) return j.status();
   auto last = j.value()->LastSeq();

@@ -219,6 +219,38 @@ TEST_F(JournalTest, SealingALongTailKeepsBlocksBounded) {
   EXPECT_EQ(Lines(), expected);
 }
 
+// Replay reads a block one batch at a time, and a scan keeps the text of the block it stopped
+// in. A block rewritten meanwhile (here: sent events deleted) must be read afresh.
+TEST_F(JournalTest, AScanResumedInsideARewrittenBlockReadsItAfresh) {
+  options_.merge_blocks = 2;
+  options_.top_merge_blocks = 2;
+  Reopen();
+  auto seqs = AppendRange(1, 16);
+  ASSERT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2 AND count = 16"), 1);
+  std::vector<std::string> first;
+  ASSERT_TRUE(j_->Scan({}, [&](const StoredEvent& e) {
+                  first.emplace_back(e.line);
+                  return first.size() < 2;
+                }).ok());
+  ASSERT_EQ(first, (std::vector<std::string>{Line(1), Line(2)}));
+  std::vector<std::string> rest;
+  ASSERT_TRUE(j_->Scan({std::nullopt, seqs[1]}, [&](const StoredEvent& e) {
+                  rest.emplace_back(e.line);
+                  return rest.size() < 2;
+                }).ok());
+  ASSERT_EQ(rest, (std::vector<std::string>{Line(3), Line(4)}));
+  ASSERT_TRUE(j_->SetStates({seqs[4], seqs[5]}, EventState::kSent, nullptr).ok());
+  int64_t deleted = 0;
+  ASSERT_TRUE(j_->DeleteInState(EventState::kSent, nullptr, &deleted).ok());
+  ASSERT_EQ(deleted, 2);
+  rest.clear();
+  ASSERT_TRUE(j_->Scan({std::nullopt, seqs[3]}, [&](const StoredEvent& e) {
+                  rest.emplace_back(e.line);
+                  return rest.size() < 3;
+                }).ok());
+  EXPECT_EQ(rest, (std::vector<std::string>{Line(7), Line(8), Line(9)}));
+}
+
 TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
   AppendRange(1, 6);
   int seen = 0;
