@@ -11,6 +11,7 @@ struct ExportFlags {
   std::string out, sign, filter;
   bool all = false;
   int level = replay::kBundleCompressionLevel;
+  std::optional<int64_t> max_bytes;
 };
 
 struct ImportFlags {
@@ -35,11 +36,19 @@ void RunExport(const GlobalOptions& g, const ExportFlags& f) {
   replay::Pkey key;
   if (!f.sign.empty()) key = LoadKey(f.sign, true);
   o.sign_key = key.get();
+  // Written to be read back with the readers' limit: by default the same [bundle] max_bytes.
+  if (auto v = f.max_bytes ? f.max_bytes : LoadReplayConfig(g).bundle.max_bytes) o.max_bytes = *v;
   auto journal = OpenJournal(g);
-  auto m = replay::ExportBundle(*journal, o);
+  bool complete = true;
+  auto m = replay::ExportBundle(*journal, o, &complete);
   if (!m.ok()) Fail(m.status());
   std::cout << "exported " << m->event_count << " event(s) to " << f.out << " ("
             << (m->signed_by.empty() ? "unsigned" : "signed by key " + m->signed_by) << ")\n";
+  if (!complete) {
+    throw Failure(kExitTempFail, "more events remain: the bundle reached max_bytes (" +
+                                     std::to_string(o.max_bytes) +
+                                     "); export again to a new file to carry them");
+  }
 }
 
 void RunImport(const GlobalOptions& g, const ImportFlags& f) {
@@ -91,6 +100,10 @@ void RegisterBundle(CLI::App& app, GlobalOptions& g) {
                   "zstd level: 3 is fast, 9 about 11% smaller and four times slower, 19 smallest")
       ->check(CLI::Range(1, 19))
       ->capture_default_str();
+  exp->add_option("--max-bytes", e->max_bytes,
+                  "Stop the bundle short of this many decompressed bytes; the rest stay for the "
+                  "next export (default: [bundle] max_bytes, 256MiB, what readers accept)")
+      ->transform(CLI::AsSizeValue(true));
   exp->callback([e, &g] { RunExport(g, *e); });
 
   auto i = std::make_shared<ImportFlags>();

@@ -98,6 +98,9 @@ struct ExportOptions {
   EventFilter filter;            // its state unset: pending events only
   bool all = false;              // pending, sent and exported events alike (never local)
   int level = kBundleCompressionLevel;
+  // The readers' max_bytes: a bundle stops short of it (its manifest included), so the bundle
+  // can be read with the same limit; the events left out stay as they were.
+  int64_t max_bytes = BundleLimits{}.max_bytes;
   std::function<base::Clock::time_point()> now = [] { return base::Clock::now(); };
 };
 
@@ -106,7 +109,9 @@ struct ExportOptions {
 // row (kind "export"). If that transaction fails the file is removed. Refused (PolicyDenied)
 // unless consent is `on`; `local` events are never exported. Holds the journal's replay lock
 // (Busy while a replay, export or import runs), so no event is both uploaded and exported.
-Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& options);
+// `complete` (when given) is set false if max_bytes left selected events out.
+Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& options,
+                              bool* complete = nullptr);
 
 struct ImportOptions {
   std::string source;  // the file, for the ledger row

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -24,8 +25,15 @@ namespace {
 // Batches only bound memory here: the bundle's event lines are the batches' bodies in order.
 constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false};
 
+// Room kept for the manifest line under max_bytes: its fixed members take ~600 bytes, and
+// each schema URI in it ~60.
+constexpr int64_t kManifestRoom = 64 << 10;
+
 struct Collected {
-  explicit Collected(int level) : body(level) {}
+  Collected(int level, int64_t max_bytes)
+      : room(max_bytes - std::min(kManifestRoom, max_bytes / 2)), body(level) {}
+  int64_t room;       // event bytes that still fit under max_bytes
+  bool full = false;  // an event was left out for want of room
   std::vector<int64_t> seqs;
   detail::FrameWriter body;
   detail::Sha256Stream sha;
@@ -46,17 +54,26 @@ Status Note(std::string_view line, Collected* c) {
   return Status::Ok();
 }
 
+// Takes the batch's lines while they fit in the room left; sets c->full at the first that
+// does not.
 Status AddBatch(Batch& batch, Collected* c) {
   std::string_view rest = batch.body;
-  while (!rest.empty()) {
+  size_t taken = 0;
+  for (; taken < batch.seqs.size(); ++taken) {
     size_t nl = rest.find('\n');
+    if (static_cast<int64_t>(nl + 1) > c->room) {
+      c->full = true;
+      break;
+    }
     GLASSBOX_RETURN_IF_ERROR(Note(rest.substr(0, nl), c));
+    c->room -= static_cast<int64_t>(nl + 1);
     rest.remove_prefix(nl + 1);
   }
-  GLASSBOX_RETURN_IF_ERROR(c->body.Add(batch.body));
-  c->sha.Update(batch.body);
-  c->bytes += static_cast<int64_t>(batch.body.size());
-  c->seqs.insert(c->seqs.end(), batch.seqs.begin(), batch.seqs.end());
+  std::string_view body = std::string_view(batch.body).substr(0, batch.body.size() - rest.size());
+  GLASSBOX_RETURN_IF_ERROR(c->body.Add(body));
+  c->sha.Update(body);
+  c->bytes += static_cast<int64_t>(body.size());
+  c->seqs.insert(c->seqs.end(), batch.seqs.begin(), batch.seqs.begin() + taken);
   return Status::Ok();
 }
 
@@ -64,9 +81,13 @@ Status Collect(const journal::Journal& journal, const EventFilter& filter, Colle
   Status inner;
   GLASSBOX_RETURN_IF_ERROR(BuildBatches(journal, filter, kExportBatch, [&](Batch&& b) {
     inner = AddBatch(b, c);
-    return inner.ok();
+    return inner.ok() && !c->full;
   }));
-  return inner;
+  GLASSBOX_RETURN_IF_ERROR(inner);
+  if (c->full && c->seqs.empty()) {
+    return Status::InvalidArgument("the first event does not fit in a bundle of max_bytes");
+  }
+  return Status::Ok();
 }
 
 Result<EventFilter> ExportFilter(const ExportOptions& o) {
@@ -103,9 +124,13 @@ Result<Manifest> BuildManifest(const journal::Journal& journal, Collected& c,
   return m;
 }
 
-Result<std::string> FileBytes(const Manifest& m, Collected& c, int level) {
-  detail::FrameWriter head(level);
-  GLASSBOX_RETURN_IF_ERROR(head.Add(base::CanonicalJson(m.ToJson()) + "\n"));
+Result<std::string> FileBytes(const Manifest& m, Collected& c, const ExportOptions& o) {
+  std::string manifest_line = base::CanonicalJson(m.ToJson()) + "\n";
+  if (static_cast<int64_t>(manifest_line.size()) + c.bytes > o.max_bytes) {
+    return Status::InvalidArgument("the manifest does not fit in a bundle of max_bytes");
+  }
+  detail::FrameWriter head(o.level);
+  GLASSBOX_RETURN_IF_ERROR(head.Add(manifest_line));
   auto out = head.Finish();
   if (!out.ok()) return out.status();
   if (c.seqs.empty()) {
@@ -139,7 +164,7 @@ Result<std::vector<int64_t>> PendingOnly(const journal::Journal& journal,
 
 }  // namespace
 
-Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o) {
+Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o, bool* complete) {
   journal::Consent consent = journal::EffectiveConsent(journal);
   if (consent != journal::Consent::kOn) {
     return Status::PolicyDenied(std::string("export refused: consent is ") +
@@ -155,11 +180,12 @@ Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o)
   if (::lstat(o.out_path.c_str(), &st) == 0) {
     return Status::InvalidArgument(o.out_path + ": exists; refusing to overwrite a bundle");
   }
-  Collected c(o.level);
+  Collected c(o.level, o.max_bytes);
   GLASSBOX_RETURN_IF_ERROR(Collect(journal, filter.value(), &c));
+  if (complete) *complete = !c.full;
   auto manifest = BuildManifest(journal, c, o);
   if (!manifest.ok()) return manifest.status();
-  auto bytes = FileBytes(manifest.value(), c, o.level);
+  auto bytes = FileBytes(manifest.value(), c, o);
   if (!bytes.ok()) return bytes.status();
   GLASSBOX_RETURN_IF_ERROR(base::WritePrivateFile(o.out_path, bytes.value()));
   const Manifest& m = manifest.value();

@@ -97,13 +97,52 @@ TEST_F(BundleTest, AnEventIsExportedOnceUnlessAll) {
   EXPECT_EQ(m->event_count, 4);
 }
 
+// A bundle stops short of the readers' max_bytes, so it can always be read back with the
+// limit it was written under; the events left out stay pending for the next export.
+TEST_F(BundleTest, ExportStopsShortOfMaxBytesAndLeavesTheRestPending) {
+  Record(60);
+  ExportOptions o;
+  o.out_path = Path("a.gbx");
+  o.max_bytes = 8 << 10;  // room for some of the events only
+  bool complete = true;
+  auto first = ExportBundle(*source_, o, &complete);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(complete);
+  EXPECT_GT(first->event_count, 0);
+  EXPECT_LT(first->event_count, 60);
+  EXPECT_LE(first->events_bytes, o.max_bytes);
+  ReadOptions r = Reading();
+  r.limits.max_bytes = o.max_bytes;
+  r.limits.max_line_bytes = 4 << 10;
+  auto read = ReadBundle(o.out_path, r);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(source_->CountStates()->pending, 60 - first->event_count);
+  int64_t carried = first->event_count;
+  for (int n = 1; !complete; ++n) {  // export again until every event went
+    ASSERT_LT(n, 60);
+    o.out_path = Path("a" + std::to_string(n) + ".gbx");
+    auto more = ExportBundle(*source_, o, &complete);
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    carried += more->event_count;
+  }
+  EXPECT_EQ(carried, 60);
+  EXPECT_EQ(source_->CountStates()->pending, 0);
+  o.out_path = Path("tiny.gbx");
+  o.max_bytes = 100;  // not even one event
+  Record(1);
+  EXPECT_EQ(ExportBundle(*source_, o).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(BundleTest, AllKeepsSentEventsSentAndMarksOnlyPendingOnesExported) {
   Record(3);
   std::vector<int64_t> first;
-  ASSERT_TRUE(source_->Scan({}, [&](const journal::StoredEvent& e) {
-                first.push_back(e.seq);
-                return first.size() < 2;
-              }).ok());
+  ASSERT_TRUE(source_
+                  ->Scan({},
+                         [&](const journal::StoredEvent& e) {
+                           first.push_back(e.seq);
+                           return first.size() < 2;
+                         })
+                  .ok());
   ASSERT_TRUE(source_->SetStates(first, EventState::kSent, nullptr).ok());
   ExportOptions o;
   o.out_path = Path("a.gbx");

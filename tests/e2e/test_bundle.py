@@ -116,6 +116,27 @@ class ExportTest(BundleCase):
         self.assertEqual(bad.returncode, 64)
 
 
+    def test_level_and_max_bytes_bound_what_export_writes(self):
+        self.record(40)
+        # max_bytes reached: exit 75 (run again), the bundle reads back under the same limit,
+        # and what it left out is still pending for the next export.
+        first = os.path.join(self.dir, "first.gbx")
+        proc = self.run_gb("export", "--out", first, "--level", "19", "--max-bytes", "4KiB",
+                           check=False)
+        self.assertEqual(proc.returncode, 75, proc.stderr)
+        self.assertIn("max_bytes", proc.stderr)
+        self.assertLessEqual(len(unzstd(first)), 4096)
+        taken = json.loads(unzstd(first).splitlines()[0])["event_count"]
+        self.assertGreater(taken, 0)
+        self.assertEqual(len(self.events(state="pending")), 40 - taken)
+        self.run_gb("inspect", first, "--max-bytes", "4KiB", "--max-line-bytes", "1KiB",
+                    journal=False)
+        rest = self.export("rest.gbx")  # the default limit: everything left, exit 0
+        self.assertEqual(json.loads(unzstd(rest).splitlines()[0])["event_count"], 40 - taken)
+        self.assertEqual(self.events(state="pending"), [])
+        bad = self.run_gb("export", "--out", rest + "2", "--level", "20", check=False)
+        self.assertEqual(bad.returncode, 64)
+
 class SigningTest(BundleCase):
     def test_keygen_modes_key_id_and_no_overwrite(self):
         key = os.path.join(self.dir, "k")
