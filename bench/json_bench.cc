@@ -2,7 +2,8 @@
 // input (record), reading an event's header fields (scans), and writing an event (record).
 //
 //   bench/json_bench [--events N] [--runs R]
-#include <rapidjson/document.h>
+#include "schema/schema.h"  // first: it sets RAPIDJSON_ASSERT for every RapidJSON header
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
@@ -21,8 +22,8 @@ namespace {
 using glassbox::bench::SecondsSince;
 using Clock = std::chrono::steady_clock;
 
-double Rate(const std::vector<std::string>& docs, const std::function<size_t(const std::string&)>& f,
-            int runs) {
+double Rate(const std::vector<std::string>& docs,
+            const std::function<size_t(const std::string&)>& f, int runs) {
   std::vector<double> rates;
   size_t sink = 0;
   for (int r = 0; r < runs; ++r) {
@@ -46,15 +47,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs, lines;
   for (int i = 0; i < events; ++i) {
     inputs.push_back(gen.NextInput());
-    lines.push_back(R"({"event_id":"01a217a2-4bce-748a-a97e-d8a1005e87f8","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0","phase":"single","recorded_at":"2026-11-26T11:34:01.934Z","data":)" +
-                    inputs.back() + "}");
+    lines.push_back(
+        R"({"event_id":"01a217a2-4bce-748a-a97e-d8a1005e87f8","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0","phase":"single","recorded_at":"2026-11-26T11:34:01.934Z","data":)" +
+        inputs.back() + "}");
   }
   struct Row {
     const char* what;
     std::function<size_t(const std::string&)> f;
   };
   std::vector<Row> rows = {
-      {"parse input: nlohmann DOM", [](const std::string& s) { return nlohmann::json::parse(s).size(); }},
+      {"parse input: nlohmann DOM",
+       [](const std::string& s) { return nlohmann::json::parse(s).size(); }},
       {"parse input: glassbox guard (nlohmann SAX->DOM + limits)",
        [](const std::string& s) {
          nlohmann::json j;

@@ -1,8 +1,12 @@
 // One bundle line parsed under limits. A bundle comes from another machine, so its JSON is
 // checked while it is parsed: one pass builds the value and enforces the limits.
-#include <cmath>
-
 #include "replay/bundle_internal.h"
+
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cmath>
 
 namespace glassbox::replay::detail {
 namespace {
@@ -74,6 +78,72 @@ int64_t KeysHeld(const Json& v) {
   return n;
 }
 
+// The same checks in front of RapidJSON's own document builder (the document is the
+// handler), for event lines. Duplicate keys are looked for in the built value, one object at
+// a time, since RapidJSON keeps every copy.
+class CheckedRapidBuilder {
+ public:
+  using Ch = char;
+  CheckedRapidBuilder(rapidjson::Document* doc, int max_depth) : doc_(doc), max_depth_(max_depth) {}
+  std::string problem;
+
+  bool Null() { return doc_->Null(); }
+  bool Bool(bool v) { return doc_->Bool(v); }
+  bool Int(int v) { return doc_->Int(v); }
+  bool Uint(unsigned v) { return doc_->Uint(v); }
+  bool Int64(int64_t v) { return doc_->Int64(v); }
+  bool Uint64(uint64_t v) { return doc_->Uint64(v); }
+  bool Double(double v) {
+    return (std::isfinite(v) || Fail("a number is out of range")) && doc_->Double(v);
+  }
+  bool RawNumber(const Ch*, rapidjson::SizeType, bool) { return Fail("not valid JSON"); }
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_->String(s, n, copy); }
+  bool StartObject() { return Open() && doc_->StartObject(); }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_->Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return Close() && doc_->EndObject(n); }
+  bool StartArray() { return Open() && doc_->StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return Close() && doc_->EndArray(n); }
+
+  bool Fail(std::string why) {
+    if (problem.empty()) problem = std::move(why);
+    return false;
+  }
+
+ private:
+  bool Open() {
+    return ++depth_ <= max_depth_ ||
+           Fail("nested deeper than " + std::to_string(max_depth_) + " levels");
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  rapidjson::Document* doc_;
+  int max_depth_;
+  int depth_ = 0;
+};
+
+std::string_view NameOf(const rapidjson::Value::Member& m) {
+  return {m.name.GetString(), m.name.GetStringLength()};
+}
+
+// Depth is bounded by max_depth (checked while parsing), so recursion is too.
+bool HasDuplicateKey(const rapidjson::Value& v) {
+  if (v.IsArray()) {
+    return std::any_of(v.Begin(), v.End(),
+                       [](const auto& child) { return HasDuplicateKey(child); });
+  }
+  if (!v.IsObject()) return false;
+  std::vector<std::string_view> names;
+  names.reserve(v.MemberCount());
+  for (const auto& m : v.GetObject()) {
+    if (HasDuplicateKey(m.value)) return true;
+    names.push_back(NameOf(m));
+  }
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) != names.end();
+}
+
 }  // namespace
 
 Status ParseLine(std::string_view line, int max_depth, std::string_view what, Json* out) {
@@ -93,6 +163,35 @@ Status ParseLine(std::string_view line, int max_depth, std::string_view what, Js
     *out = Json();
     return Status::InvalidEvent(std::string(what) + ": " +
                                 (builder.problem.empty() ? "not valid JSON" : builder.problem));
+  }
+  return Status::Ok();
+}
+
+Status ParseEventLine(std::string_view line, int max_depth, std::string_view what,
+                      rapidjson::Document* out) {
+  CheckedRapidBuilder builder(out, max_depth);
+  rapidjson::MemoryStream text(line.data(), line.size());
+  rapidjson::ParseResult parsed;
+  auto generate = [&](rapidjson::Document&) {
+    constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                                rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+    thread_local rapidjson::Reader reader;  // keeps its parse stack from line to line
+    parsed = reader.Parse<kFlags>(text, builder);
+    return !parsed.IsError();
+  };
+  out->Populate(generate);
+  bool ok = !parsed.IsError();
+  // A NUL byte reads as the end of a MemoryStream: what follows it must not be ignored.
+  if (ok && text.Tell() != line.size()) {
+    ok = builder.Fail("not valid JSON (at byte " + std::to_string(text.Tell()) + ")");
+  }
+  if (ok && HasDuplicateKey(*out)) ok = builder.Fail("an object has a duplicate key");
+  if (!ok && builder.problem.empty()) {
+    builder.Fail("not valid JSON (at byte " + std::to_string(parsed.Offset()) + ")");
+  }
+  if (!ok) {
+    out->SetNull();
+    return Status::InvalidEvent(std::string(what) + ": " + builder.problem);
   }
   return Status::Ok();
 }

@@ -156,10 +156,10 @@ Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string 
   return s;
 }
 
-Status Schema::Validate(const nlohmann::json& data) const {
+template <typename Adapter>
+Status Schema::ValidateWith(const Adapter& adapter) const {
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter adapter(data);
   bool ok = false;
   try {
     ok = validator.validate(validator_->compiled, adapter, &results);
@@ -178,6 +178,14 @@ Status Schema::Validate(const nlohmann::json& data) const {
   }
   return Status::InvalidEvent(key_.Uri() + ": field " + FieldPath(innermost.context) + ": " +
                               innermost.description);
+}
+
+Status Schema::Validate(const nlohmann::json& data) const {
+  return ValidateWith(valijson::adapters::NlohmannJsonAdapter(data));
+}
+
+Status Schema::ValidateRapidJson(const rapidjson::Value& data) const {
+  return ValidateWith(valijson::adapters::RapidJsonAdapter(data));
 }
 
 }  // namespace glassbox::schema

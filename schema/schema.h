@@ -1,6 +1,8 @@
 #pragma once
 // Schema registry: JSON Schema documents (draft-04/07, Iglu-named) with privacy annotations,
 // compiled once into a validator (valijson) and a privacy plan that the anonymizer walks.
+#include "schema/rapidjson.h"  // first: RAPIDJSON_ASSERT must be set before RapidJSON
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +61,8 @@ class Schema {
   // Validates anonymized `data`. The error names the schema and the first failing field, never
   // the value.
   Status Validate(const nlohmann::json& data) const;
+  // The same over RapidJSON, for readers of many events (bundles).
+  Status ValidateRapidJson(const rapidjson::Value& data) const;
   std::vector<FieldInfo> Fields() const;
 
   // Compiles `doc` (from `file`, for messages). Errors name the file and JSON pointer.
@@ -70,6 +74,8 @@ class Schema {
 
  private:
   Schema() = default;
+  template <typename Adapter>
+  Status ValidateWith(const Adapter& adapter) const;
   SchemaKey key_;
   std::string file_;
   nlohmann::json doc_;

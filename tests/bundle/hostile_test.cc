@@ -176,6 +176,19 @@ TEST_F(HostileTest, DuplicateIdsAndDuplicateKeysAreRefused) {
   ExpectRefused(Encode(HonestManifest(dup), dup), "duplicate key");
 }
 
+// The event parser reads a line as a memory stream that ends at a NUL byte: whatever follows
+// one must still be refused, as must a number too large for a double.
+TEST_F(HostileTest, BytesAfterANulAndHugeNumbersAreRefused) {
+  std::string line = Event(1).dump();
+  line += std::string("\0", 1) + R"({"event_id":"x"})";
+  std::string lines = WithEvent(1, line);
+  ExpectRefused(Encode(HonestManifest(lines), lines), "not valid JSON");
+  line = Event(1).dump();
+  line.insert(line.size() - 1, R"(,"x":1e400)");
+  lines = WithEvent(1, line);
+  ExpectRefused(Encode(HonestManifest(lines), lines), "not valid JSON");
+}
+
 TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
   std::string deep = Event(0).dump();
   std::string open(100000, '['), close(100000, ']');
