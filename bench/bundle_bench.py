@@ -2,8 +2,8 @@
 """Bundle throughput: export, inspect FILE.gbx, import (new and already present) and
 replay --bundle, each timed as the whole glassbox process, on N realistic cli_event events.
 
-Baselines beside them: the zstd CLI compressing (-9) and decompressing the same NDJSON, i.e.
-the cost of the container alone. Usage: bundle_bench.py GLASSBOX_BIN [--events N] [--runs R]
+Baselines beside them: the zstd CLI compressing (-3, export's default level) and
+decompressing the same NDJSON, i.e. the cost of the container alone. Usage: bundle_bench.py GLASSBOX_BIN [--events N] [--runs R]
 [--json FILE]
 """
 import argparse
@@ -56,7 +56,7 @@ def one_run(gb, events, lines):
                                        bundle], env)
         assert collector.wire_bytes > 0
         ndjson = subprocess.run(["zstd", "-dcq", bundle], capture_output=True, check=True).stdout
-        t["zstd_-9_baseline"], packed = timed(["zstd", "-9", "-q", "-c"], env, input=ndjson)
+        t["zstd_-3_baseline"], packed = timed(["zstd", "-3", "-q", "-c"], env, input=ndjson)
         t["zstd_-d_baseline"], _ = timed(["zstd", "-dcq"], env, input=packed.stdout)
         return t, os.path.getsize(bundle)
     finally:
