@@ -179,8 +179,13 @@ Status ParseEventLine(std::string_view line, int max_depth, std::string_view wha
     parsed = reader.Parse<kFlags>(text, builder);
     return !parsed.IsError();
   };
-  out->Populate(generate);
-  bool ok = !parsed.IsError();
+  bool ok = false;
+  try {
+    out->Populate(generate);
+    ok = !parsed.IsError();
+  } catch (const std::exception&) {
+    ok = false;  // out of memory, or a RapidJSON assertion (schema/rapidjson.h): a value here
+  }
   // A NUL byte reads as the end of a MemoryStream: what follows it must not be ignored.
   if (ok && text.Tell() != line.size()) {
     ok = builder.Fail("not valid JSON (at byte " + std::to_string(text.Tell()) + ")");
