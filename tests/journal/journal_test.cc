@@ -179,6 +179,12 @@ TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
   options_.top_merge_blocks = 2;  // level 2: 16 events
   Reopen();
   AppendRange(1, 5);  // 1-4 sealed into level 0, 5 in the tail
+  // Every block written (sealed or merged) is one compression: count them on this connection.
+  ASSERT_TRUE(detail::Exec(j_->db(),
+                           "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER count_written "
+                           "AFTER INSERT ON main.blocks BEGIN INSERT INTO written VALUES "
+                           "(new.level); END;")
+                  .ok());
   std::vector<std::string> lines;
   for (int i = 6; i <= 45; ++i) lines.push_back(Line(i));
   std::vector<NewEvent> bulk;
@@ -196,6 +202,9 @@ TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM blocks"), 4);
   EXPECT_EQ(TailRows(), 1);
+  // 5-8, 1-8, 9-16, 1-16, 17-32, 33-40, 41-44: seven blocks written. Sealing everything into
+  // level 0 and merging up would write 17 (10 level-0, 5 level-1, 2 level-2).
+  EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), 7);
   std::vector<std::string> expected;
   for (int i = 1; i <= 45; ++i) expected.push_back(Line(i));
   EXPECT_EQ(Lines(), expected);
