@@ -62,12 +62,13 @@ Result<std::string_view> CheckTrailer(std::string_view file);
 
 // Parses one line into `out`, refusing invalid JSON or UTF-8, nesting beyond `max_depth`,
 // duplicate object keys (a collector might read the other copy) and non-finite numbers.
-// `what` prefixes messages ("line 7"); messages never quote the input.
+// `what` prefixes messages ("line 7"); messages never quote the input. Event lines go into
+// RapidJSON: a reader parses every event of a bundle, and RapidJSON builds a document about
+// four times faster than nlohmann-json (bench/json_bench); the manifest, one line, is checked
+// the same way and then built as the nlohmann value Manifest::FromJson reads.
+Status ParseLine(std::string_view line, int max_depth, std::string_view what,
+                 rapidjson::Document* out);
 Status ParseLine(std::string_view line, int max_depth, std::string_view what, nlohmann::json* out);
-// The same into RapidJSON, for event lines: a reader parses every event of a bundle, and
-// RapidJSON builds a document about four times faster than nlohmann-json (bench/json_bench).
-Status ParseEventLine(std::string_view line, int max_depth, std::string_view what,
-                      rapidjson::Document* out);
 
 // What the reader keeps of an event line once it passed CheckEvent.
 struct EventFacts {

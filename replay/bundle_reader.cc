@@ -209,7 +209,7 @@ Status Reader::OnEvent(std::string_view line) {
   alignas(16) static thread_local char pool[64 << 10];
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::Document e(&allocator);
-  GLASSBOX_RETURN_IF_ERROR(detail::ParseEventLine(line, limits_.max_depth, At(), &e));
+  GLASSBOX_RETURN_IF_ERROR(detail::ParseLine(line, limits_.max_depth, At(), &e));
   detail::EventFacts facts;
   GLASSBOX_RETURN_IF_ERROR(detail::CheckEvent(e, *o_.registry, At(), &facts));
   Bundle::Event ev{b_.lines.size(), line.size(), facts.recorded_ms};

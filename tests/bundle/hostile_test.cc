@@ -120,6 +120,13 @@ TEST_F(HostileTest, MalformedManifestsAreRefused) {
   half_signed["signature"] = "AAAA";
   ExpectRefused(encode(half_signed), "come together");
   ExpectRefused(Sealed(Frame("[1,2]\n") + Frame(lines_)), "not a JSON object");
+  // The manifest goes through the same line checks as the events.
+  std::string twice = m.dump();
+  twice.insert(twice.size() - 1, R"(,"event_count":0)");
+  ExpectRefused(Sealed(Frame(twice + "\n") + Frame(lines_)),
+                "manifest (line 1): an object has a duplicate key");
+  ExpectRefused(Sealed(Frame(std::string(40, '[') + std::string(40, ']') + "\n") + Frame(lines_)),
+                "manifest (line 1): nested deeper than 32");
 }
 
 TEST_F(HostileTest, EventLinesThatBreakTheShapeAreRefused) {
