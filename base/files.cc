@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,7 +19,7 @@ std::string DirName(const std::string& path) {
 }
 
 Status EnsurePrivateDir(const std::string& dir) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     return S_ISDIR(st.st_mode) ? Status::Ok() : Status::IoError(dir + ": not a directory");
   }
@@ -31,7 +33,11 @@ Status EnsurePrivateDir(const std::string& dir) {
 }
 
 Status WritePrivateFile(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // One temporary file per writer, threads included: two writers sharing one would truncate
+  // each other's bytes, and a reader could then find the renamed file half written.
+  static std::atomic<uint64_t> writers{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(writers.fetch_add(1, std::memory_order_relaxed));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
   ::fchmod(fd, 0600);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "base/digest.h"
@@ -87,11 +88,24 @@ void EnableIncrementalVacuum(sqlite3* db) {
   (void)Exec(db, "VACUUM");
 }
 
+// Switching a new file to WAL needs its exclusive lock, and SQLite answers "locked" at once,
+// without the busy handler, when several processes create the same journal together. Retry
+// like the busy handler would, for as long as it would.
+Status EnableWal(sqlite3* db, int busy_timeout_ms) {
+  int waited_ms = 0;
+  for (int pause_ms = 1;; pause_ms = std::min(pause_ms * 2, 50)) {
+    Status st = Exec(db, "PRAGMA journal_mode = WAL");
+    if (st.code() != StatusCode::kBusy || waited_ms >= busy_timeout_ms) return st;
+    sqlite3_sleep(pause_ms);
+    waited_ms += pause_ms;
+  }
+}
+
 }  // namespace
 
 Status Configure(sqlite3* db, const Options& options) {
-  GLASSBOX_RETURN_IF_ERROR(
-      Exec(db, options.read_only ? "PRAGMA query_only = 1" : "PRAGMA journal_mode = WAL"));
+  GLASSBOX_RETURN_IF_ERROR(options.read_only ? Exec(db, "PRAGMA query_only = 1")
+                                             : EnableWal(db, options.busy_timeout_ms));
   return Exec(db, options.sync == Sync::kFull ? "PRAGMA synchronous = FULL"
                                               : "PRAGMA synchronous = NORMAL");
 }

@@ -62,7 +62,11 @@ Status Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
   sqlite3_free(err);
-  return rc == SQLITE_OK ? Status::Ok() : SqlError(db, rc, "exec");
+  if (rc == SQLITE_OK) return Status::Ok();
+  // Name the statement (its first line: every caller passes a constant, never data), so a
+  // "database is locked" says which step met the lock.
+  std::string_view statement(sql);
+  return SqlError(db, rc, statement.substr(0, statement.find('\n')));
 }
 
 Transaction::~Transaction() {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "journal/block_codec.h"
 #include "journal/sqlite_util.h"
@@ -385,6 +386,33 @@ TEST_F(JournalTest, ReopeningKeepsEventsInstallIdAndEverything) {
   std::string report;
   EXPECT_TRUE(j_->IntegrityCheck(&report).ok());
   EXPECT_EQ(report, "ok");
+}
+
+// Several processes may create the same journal at once (four `record` runs started together).
+// Switching a new file to WAL answers "locked" without the busy handler; opening must wait it
+// out like any other lock, and every opener must end up with the one install id.
+TEST_F(JournalTest, ManyOpenersCreatingOneJournalTogetherAllSucceed) {
+  for (int round = 0; round < 150; ++round) {
+    Options o = options_;
+    o.path = dir_ + "/race" + std::to_string(round) + "/journal.db";
+    std::vector<std::string> ids(4), errors(4);
+    std::vector<std::thread> openers;
+    for (size_t t = 0; t < ids.size(); ++t) {
+      openers.emplace_back([&, t] {
+        auto j = Journal::Open(o);
+        if (j.ok()) {
+          ids[t] = j.value()->install_id();
+        } else {
+          errors[t] = j.status().message();
+        }
+      });
+    }
+    for (auto& t : openers) t.join();
+    for (size_t t = 0; t < ids.size(); ++t) {
+      ASSERT_EQ(errors[t], "") << "round " << round;
+      EXPECT_EQ(ids[t], ids[0]);
+    }
+  }
 }
 
 TEST_F(JournalTest, FilesArePrivate) {
