@@ -1,12 +1,10 @@
 // libcurl transport. One easy handle per run so HTTP/1.1 keep-alive carries every batch over
 // one connection.
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
-#include <mutex>
 
+#include "replay/curl_api.h"
 #include "replay/transport.h"
 
 namespace glassbox::replay {
@@ -14,11 +12,15 @@ namespace {
 
 constexpr size_t kExcerptBytes = 512;
 
+using detail::CurlApi;
+
 struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const CurlApi* curl;
+  void operator()(CURL* c) const { curl->easy_cleanup(c); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlApi* curl;
+  void operator()(curl_slist* l) const { curl->slist_free_all(l); }
 };
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
@@ -69,36 +71,37 @@ bool IsPermanent(CURLcode rc) {
 
 class CurlTransport : public Transport {
  public:
-  explicit CurlTransport(CURL* easy) : easy_(easy) {}
+  CurlTransport(const CurlApi* curl, CURL* easy) : curl_(curl), easy_(easy, EasyDeleter{curl}) {}
 
   Result<HttpResponse> Post(const HttpRequest& request) override {
     HttpResponse response;
-    std::unique_ptr<curl_slist, ListDeleter> headers(BuildHeaders(request));
+    std::unique_ptr<curl_slist, ListDeleter> headers(BuildHeaders(request), ListDeleter{curl_});
     CURL* c = easy_.get();
-    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body->data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body->size()));
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+    curl_->easy_setopt(c, CURLOPT_URL, request.url.c_str());
+    curl_->easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_->easy_setopt(c, CURLOPT_POSTFIELDS, request.body->data());
+    curl_->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body->size()));
+    curl_->easy_setopt(c, CURLOPT_HEADERDATA, &response);
+    curl_->easy_setopt(c, CURLOPT_WRITEDATA, &response);
+    CURLcode rc = curl_->easy_perform(c);
+    curl_->easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
     if (rc != CURLE_OK) {
-      std::string what = std::string("POST ") + Host(request.url) + ": " + curl_easy_strerror(rc);
+      std::string what = std::string("POST ") + Host(request.url) + ": " + curl_->easy_strerror(rc);
       return IsPermanent(rc) ? Status::Permanent(what) : Status::Transient(what);
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
   }
 
  private:
-  static curl_slist* BuildHeaders(const HttpRequest& request) {
+  curl_slist* BuildHeaders(const HttpRequest& request) {
     curl_slist* list = nullptr;
     for (const auto& [name, value] : request.headers) {
-      list = curl_slist_append(list, (name + ": " + value).c_str());
+      list = curl_->slist_append(list, (name + ": " + value).c_str());
     }
     // No "Expect: 100-continue" round trip before large bodies.
-    return curl_slist_append(list, "Expect:");
+    return curl_->slist_append(list, "Expect:");
   }
 
   // Scheme and host only: a URL's path or query could carry a token.
@@ -112,29 +115,31 @@ class CurlTransport : public Transport {
                                    : authority.substr(0, start) + authority.substr(at + 1);
   }
 
+  const CurlApi* curl_;
   std::unique_ptr<CURL, EasyDeleter> easy_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Transport>> NewCurlTransport(const TransportOptions& options) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  CURL* c = curl_easy_init();
+  const auto& loaded = detail::Curl();
+  if (!loaded.ok()) return loaded.status();
+  const CurlApi* curl = loaded.value();
+  CURL* c = curl->easy_init();
   if (!c) return Status::IoError("libcurl: cannot create a handle");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  return std::unique_ptr<Transport>(new CurlTransport(c));
+  curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options.ca_file.empty()) curl->easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+  curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                    static_cast<long>(options.connect_timeout.count()));
+  curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  curl->easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl->easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl->easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  return std::unique_ptr<Transport>(new CurlTransport(curl, c));
 }
 
 }  // namespace glassbox::replay

@@ -1,28 +1,28 @@
 // The endpoint rule (TLS unless loopback) and header values from env or files. URLs are
 // parsed by libcurl's URL API, the same parser the transport uses.
-#include <curl/curl.h>
-
 #include <cstdlib>
 #include <memory>
 
 #include "base/files.h"
 #include "replay/config.h"
+#include "replay/curl_api.h"
 
 namespace glassbox::replay {
 namespace {
 
+using detail::CurlApi;
+
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-struct CurlStringDeleter {
-  void operator()(char* s) const { curl_free(s); }
+  const CurlApi* curl;
+  void operator()(CURLU* u) const { curl->url_cleanup(u); }
 };
 
-std::string UrlPart(CURLU* url, CURLUPart part) {
+std::string UrlPart(const CurlApi& curl, CURLU* url, CURLUPart part) {
   char* raw = nullptr;
-  if (curl_url_get(url, part, &raw, 0) != CURLUE_OK) return "";
-  std::unique_ptr<char, CurlStringDeleter> owned(raw);
-  return raw;
+  if (curl.url_get(url, part, &raw, 0) != CURLUE_OK) return "";
+  std::string text = raw;
+  curl.free(raw);
+  return text;
 }
 
 bool IsLoopbackHost(const std::string& host) {
@@ -37,16 +37,19 @@ std::string TrimNewlines(std::string s) {
 }  // namespace
 
 Status CheckEndpoint(const std::string& endpoint, bool allow_insecure_http) {
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, endpoint.c_str(), 0) != CURLUE_OK) {
+  const auto& loaded = detail::Curl();
+  if (!loaded.ok()) return loaded.status();
+  const CurlApi& curl = *loaded.value();
+  std::unique_ptr<CURLU, UrlDeleter> url(curl.url(), UrlDeleter{&curl});
+  if (!url || curl.url_set(url.get(), CURLUPART_URL, endpoint.c_str(), 0) != CURLUE_OK) {
     return Status::InvalidArgument("config: upload.endpoint: not a valid URL");
   }
-  std::string scheme = UrlPart(url.get(), CURLUPART_SCHEME);
+  std::string scheme = UrlPart(curl, url.get(), CURLUPART_SCHEME);
   if (scheme == "https") return Status::Ok();
   if (scheme != "http") {
     return Status::InvalidArgument("config: upload.endpoint: scheme must be https or http");
   }
-  if (allow_insecure_http || IsLoopbackHost(UrlPart(url.get(), CURLUPART_HOST))) {
+  if (allow_insecure_http || IsLoopbackHost(UrlPart(curl, url.get(), CURLUPART_HOST))) {
     return Status::Ok();
   }
   return Status::InvalidArgument(

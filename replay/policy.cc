@@ -1,7 +1,5 @@
 #include "replay/policy.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "base/ids.h"
+#include "replay/curl_api.h"
 
 namespace glassbox::replay {
 namespace {
@@ -84,7 +83,9 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, TimePoint now, Mil
     delay = secs < 0 ? Millis(0) : Millis(std::min<int64_t>(secs, cap.count() / 1000 + 1) * 1000);
   } else {
     // An HTTP-date; libcurl's parser knows IMF-fixdate and the two obsolete forms.
-    std::time_t when = curl_getdate(std::string(value).c_str(), nullptr);
+    const auto& curl = detail::Curl();
+    if (!curl.ok()) return std::nullopt;  // unreachable in practice: the answer came through it
+    std::time_t when = curl.value()->getdate(std::string(value).c_str(), nullptr);
     if (when == -1) return std::nullopt;
     // In whole seconds, clamped before scaling: a date in the year 20000 must not overflow
     // the clock's nanoseconds (fuzz_retry_after found that).

@@ -26,6 +26,8 @@ check() {  # DESCRIPTION COMMAND...: runs the command, which must succeed
 
 echo "== $(basename "$deb"): $(dpkg-query -W -f='${Depends}' glassbox)"
 check "installed binary runs" "$gb" --version
+# replay loads libcurl at run time (replay/curl_api.h): the package must pull it in.
+check "depends on libcurl4" bash -c "dpkg-query -W -f='\${Depends}' glassbox | grep -q 'libcurl4 (>= 7.85.0)'"
 check "record" "$gb" record cli_event --field command=init --field 'args:=["my-project"]'
 span=$("$gb" start cli_event --field command=run --field 'args:=["--full-refresh"]' \
   --field 'settings:={"TOKEN":"ghp_deb_canary"}')

@@ -41,6 +41,23 @@ class ReplayDeliveryTest(ReplayCase):
             self.assertEqual(r["headers"]["Content-Encoding"], "gzip")
             self.assertRegex(r["headers"]["User-Agent"], r"^glassbox/\d+\.\d+\.\d+$")
 
+    def test_only_replay_loads_the_http_stack(self):
+        # libcurl's dependency tree costs every process ~6 ms to load, so glassbox loads it
+        # when replay needs it (replay/curl_api.h). The dynamic loader's own trace shows which
+        # libraries a process opened.
+        self.write_config()
+        traced = dict(self.env, LD_DEBUG="files")
+        recorded = self.run_gb("record", "cli_event", "--field", "command=x", env=traced)
+        self.assertIn("libsqlite3.so", recorded.stderr)  # the trace works
+        self.assertFalse("libcurl" in recorded.stderr, "record loaded libcurl")
+        for cmd in (["inspect", "events"], ["inspect", "ledger"], ["doctor"]):
+            self.assertFalse("libcurl" in self.run_gb(*cmd, env=traced).stderr,
+                             f"{cmd} loaded libcurl")
+        replayed = self.replay(env=traced)
+        self.assertEqual(replayed.returncode, 0, replayed.stderr[-500:])
+        self.assertTrue("libcurl.so.4" in replayed.stderr, "replay did not load libcurl")
+        self.assertEqual(len(self.collector.accepted_events()), 1)
+
     def test_a_retried_batch_carries_the_same_idempotency_key(self):
         self.write_config(max_batch_events=100)
         self.record(3)
