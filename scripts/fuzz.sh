@@ -2,17 +2,21 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and fuzzes each for SECONDS, starting
 # from a copy of its committed corpus (fuzz/corpus/<target>/). A crash fails the script and
 # leaves its input in BUILD_DIR/artifacts/: add it to the corpus to make it a regression test.
-# Usage: scripts/fuzz.sh [BUILD_DIR] [SECONDS]
+# Usage: scripts/fuzz.sh [BUILD_DIR] [SECONDS]. BUILD_DIR may be a tree scripts/test.sh built
+# with GLASSBOX_FUZZ=ON (see .ci/run); otherwise it is configured here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-fuzz}
 seconds=${2:-20}
 targets=(fuzz_event_json fuzz_schema fuzz_block fuzz_config fuzz_retry_after fuzz_bundle
   fuzz_salvage)
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-  -DGLASSBOX_FUZZ=ON -DGLASSBOX_TESTS=OFF -DGLASSBOX_BENCH=OFF \
-  -DGLASSBOX_SANITIZE="address;undefined;fuzzer-no-link" >/dev/null
+# A tree already configured for fuzzing (CI's sanitized test build) is used as it is.
+if ! grep -q '^GLASSBOX_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+    -DGLASSBOX_FUZZ=ON -DGLASSBOX_TESTS=OFF -DGLASSBOX_BENCH=OFF \
+    -DGLASSBOX_SANITIZE="address;undefined;fuzzer-no-link" >/dev/null
+fi
 cmake --build "$build" --target "${targets[@]}"
 mkdir -p "$build/artifacts"
 for t in "${targets[@]}"; do

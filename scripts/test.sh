@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test. Usage: scripts/test.sh [BUILD_DIR]
-# GLASSBOX_SANITIZE="address;undefined" builds with sanitizers.
+# GLASSBOX_SANITIZE="address;undefined" builds with sanitizers; GLASSBOX_FUZZ=ON (with CC=clang
+# CXX=clang++ and "fuzzer-no-link" among the sanitizers) also builds the libFuzzer targets, so
+# scripts/fuzz.sh can fuzz from the same tree.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -17,6 +19,7 @@ fi
 flags+=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt -g1 -DNDEBUG"
         -DCMAKE_C_FLAGS_RELWITHDEBINFO="$opt -g1 -DNDEBUG")
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLASSBOX_WERROR=ON \
-  -DGLASSBOX_SANITIZE="${GLASSBOX_SANITIZE:-}" "${flags[@]}" >/dev/null
+  -DGLASSBOX_SANITIZE="${GLASSBOX_SANITIZE:-}" -DGLASSBOX_FUZZ="${GLASSBOX_FUZZ:-OFF}" \
+  "${flags[@]}" >/dev/null
 cmake --build "$build"
 ctest --test-dir "$build" --output-on-failure -j2 --timeout 600

@@ -8,6 +8,8 @@ import sys
 import tempfile
 import unittest
 
+from . import bin_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_ROOT = os.path.dirname(HERE)
 PIPETOOL = os.path.join(PACKAGE_ROOT, "examples", "pipetool.py")
@@ -34,7 +36,8 @@ class PipetoolTest(unittest.TestCase):
 
     def events(self):
         out = subprocess.run([BIN, "--journal", self.journal, "inspect", "events", "--format",
-                              "ndjson"], check=True, capture_output=True, text=True).stdout
+                              "ndjson"], check=True, capture_output=True, text=True,
+                             env=bin_env()).stdout
         return [json.loads(line) for line in out.splitlines() if line]
 
     def test_session_is_recorded_anonymized(self):

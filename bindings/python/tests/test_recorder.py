@@ -16,6 +16,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import glassbox  # noqa: E402
 
+from . import bin_env  # noqa: E402
+
 BIN = os.environ.get("GLASSBOX_BIN", "glassbox")
 CONSENT_VARS = ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_JOURNAL")
 
@@ -41,7 +43,8 @@ class RecorderCase(unittest.TestCase):
 
     def events(self):
         out = subprocess.run([BIN, "--journal", self.journal, "inspect", "events", "--format",
-                              "ndjson"], check=True, capture_output=True, text=True).stdout
+                              "ndjson"], check=True, capture_output=True, text=True,
+                             env=bin_env()).stdout
         return [json.loads(line) for line in out.splitlines() if line]
 
     def journal_bytes(self):
@@ -164,7 +167,8 @@ class RecordTest(RecorderCase):
             glassbox.Recorder("/dev/null/journal.db", errors="raise")
 
     def test_library_version_matches_the_binary(self):
-        out = subprocess.run([BIN, "--version"], check=True, capture_output=True, text=True)
+        out = subprocess.run([BIN, "--version"], check=True, capture_output=True, text=True,
+                             env=bin_env())
         self.assertIn(glassbox.library_version(), out.stdout)
 
 
@@ -238,7 +242,8 @@ class SharedJournalTest(RecorderCase):
         second = glassbox.Recorder(self.journal, errors="raise")
         try:
             subprocess.run([BIN, "--journal", self.journal, "record", "cli_event", "--field",
-                            "command=other-process"], check=True, capture_output=True)
+                            "command=other-process"], check=True, capture_output=True,
+                            env=bin_env())
             self.rec.record("cli_event", {"command": "after"})
             second.record("cli_event", {"command": "second"})
             # Read by another process while both recorders are still open.
