@@ -42,8 +42,10 @@ void RegisterHash(CLI::App* inspect, const GlobalOptions& g) {
   };
   auto o = std::make_shared<HashOptions>();
   auto* cmd = inspect->add_subcommand("hash", "Digest a value locally, as the recorder would");
-  cmd->add_option("value", o->value, "The value, or - to read it from stdin (keeps it out of "
-                                     "shell history)")->required();
+  cmd->add_option("value", o->value,
+                  "The value, or - to read it from stdin (keeps it out of "
+                  "shell history)")
+      ->required();
   cmd->add_option("--algo", o->algo, "md5, sha256 or hmac-sha256 (this install's key)")
       ->check(CLI::IsMember({"md5", "sha256", "hmac-sha256"}));
   cmd->add_flag("--json", o->json, "VALUE is JSON: hash its RFC 8785 canonical form");
@@ -83,8 +85,10 @@ void RegisterPayload(CLI::App* inspect, const GlobalOptions& g) {
     inspect::PayloadOptions p = PayloadOptionsFor(g);
     p.filter = FilterOf(*o);
     p.out_dir = *out;
-    auto json = Must(inspect::PayloadJson(*OpenJournal(g), p));
-    Emit(*o, json, inspect::PayloadText(json));
+    auto journal = OpenJournal(g);
+    Status st = o->format == "json" ? inspect::WritePayloadJson(*journal, p, std::cout)
+                                    : inspect::WritePayloadText(*journal, p, std::cout);
+    if (!st.ok()) Fail(st);
   });
 }
 
@@ -95,7 +99,8 @@ void RegisterReport(CLI::App* inspect, const GlobalOptions& g) {
   cmd->callback([file, &g] {
     std::ofstream out(*file, std::ios::binary | std::ios::trunc);
     if (!out) throw Failure(kExitIoErr, *file + ": cannot write");
-    Status st = inspect::WriteHtmlReport(*OpenJournal(g), *OpenRegistry(g), PayloadOptionsFor(g), out);
+    Status st =
+        inspect::WriteHtmlReport(*OpenJournal(g), *OpenRegistry(g), PayloadOptionsFor(g), out);
     if (!st.ok()) Fail(st);
     std::cout << "wrote " << *file << "\n";
   });

@@ -15,12 +15,23 @@ std::string Html(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -36,13 +47,17 @@ constexpr const char* kStyle =
 
 void SummarySection(std::ostream& out, const inspect::Summary& s) {
   out << "<h2>Summary</h2><table id=\"summary\">"
-      << "<tr><th>events</th><td class=\"num\" id=\"events-total\">" << s.states.total() << "</td></tr>"
-      << "<tr><th>pending</th><td class=\"num\" id=\"events-pending\">" << s.states.pending << "</td></tr>"
+      << "<tr><th>events</th><td class=\"num\" id=\"events-total\">" << s.states.total()
+      << "</td></tr>"
+      << "<tr><th>pending</th><td class=\"num\" id=\"events-pending\">" << s.states.pending
+      << "</td></tr>"
       << "<tr><th>sent</th><td class=\"num\" id=\"events-sent\">" << s.states.sent << "</td></tr>"
       << "<tr><th>exported</th><td class=\"num\">" << s.states.exported << "</td></tr>"
       << "<tr><th>local-only</th><td class=\"num\">" << s.states.local << "</td></tr>"
-      << "<tr><th>open spans</th><td class=\"num\" id=\"open-spans\">" << s.open_spans << "</td></tr>"
-      << "<tr><th>oldest / newest</th><td>" << Html(s.oldest) << " / " << Html(s.newest) << "</td></tr>"
+      << "<tr><th>open spans</th><td class=\"num\" id=\"open-spans\">" << s.open_spans
+      << "</td></tr>"
+      << "<tr><th>oldest / newest</th><td>" << Html(s.oldest) << " / " << Html(s.newest)
+      << "</td></tr>"
       << "<tr><th>journal bytes</th><td class=\"num\">" << s.journal_bytes << "</td></tr></table>";
 }
 
@@ -76,8 +91,8 @@ Status PerDayChart(std::ostream& out, const journal::Journal& journal) {
   int64_t max = 1;
   for (const auto& [day, n] : per_day) max = std::max(max, n);
   const int bar = 24, height = 120;
-  out << "<svg id=\"per-day\" width=\"" << per_day.size() * bar + 10 << "\" height=\"" << height + 40
-      << "\" role=\"img\" aria-label=\"events per day\">";
+  out << "<svg id=\"per-day\" width=\"" << per_day.size() * bar + 10 << "\" height=\""
+      << height + 40 << "\" role=\"img\" aria-label=\"events per day\">";
   int x = 5;
   for (const auto& [day, n] : per_day) {
     int h = static_cast<int>(n * height / max);
@@ -100,7 +115,7 @@ Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& 
                        const PayloadOptions& payload, std::ostream& out) {
   auto summary = Summarize(journal);
   if (!summary.ok()) return summary.status();
-  auto batches = PayloadJson(journal, payload);
+  auto batches = ForEachPayloadBatch(journal, payload, [](const Json&) { return true; });
   if (!batches.ok()) return batches.status();
   auto ledger = LedgerJson(journal, {});
   if (!ledger.ok()) return ledger.status();
@@ -113,15 +128,14 @@ Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& 
   SummarySection(out, summary.value());
   Schemas(out, registry, summary.value());
   out << "<h2>Pending payload (what the next replay sends)</h2><p id=\"pending-batches\">"
-      << batches.value()["events"].get<int64_t>() << " events in "
-      << batches.value()["batches_total"].get<int64_t>() << " batch(es)</p>";
+      << batches->events << " events in " << batches->batches << " batch(es)</p>";
   out << "<pre id=\"payload-preview\">";
   int shown = 0;
-  GLASSBOX_RETURN_IF_ERROR(replay::BuildBatches(journal, payload.filter, payload.limits,
-                                                [&](replay::Batch&& b) {
-    out << Html(b.body);
-    return ++shown < 1;  // the first batch; the rest via inspect payload --out
-  }));
+  GLASSBOX_RETURN_IF_ERROR(
+      replay::BuildBatches(journal, payload.filter, payload.limits, [&](replay::Batch&& b) {
+        out << Html(b.body);
+        return ++shown < 1;  // the first batch; the rest via inspect payload --out
+      }));
   out << "</pre><h2>Ledger</h2><table id=\"ledger\"><tr><th>when</th><th>kind</th><th>to</th>"
          "<th>events</th><th>bytes</th><th>sha256</th><th>result</th></tr>";
   for (const auto& e : ledger.value()["entries"]) {

@@ -2,6 +2,8 @@
 // The audit views: ledger, per-event explanation, open spans, digests, payload preview and
 // the HTML report. JSON shapes are documented in README.md ("inspect JSON shapes") and stay
 // stable: fields may be added, never renamed or removed.
+#include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -39,7 +41,8 @@ Result<Json> HashJson(const std::string& value, const std::string& algo, bool js
 
 // Exactly the batches the next replay would send, with the headers they would carry:
 // {"batches":[{"index","events","body_bytes","wire_bytes","content_encoding",
-//   "idempotency_key","headers":{...},"first_event_id","last_event_id"}], "events","batches_total"}
+//   "idempotency_key","headers":{...},"first_event_id","last_event_id"}], "batches_total","events"}
+// Every function here streams: one batch is held at a time.
 struct PayloadOptions {
   replay::EventFilter filter;
   replay::BatchLimits limits;
@@ -47,8 +50,19 @@ struct PayloadOptions {
   std::string out_dir;  // when set: batch-NNNN.body (wire bytes) and batch-NNNN.ndjson
   std::string user_agent;
 };
-Result<Json> PayloadJson(const journal::Journal& journal, const PayloadOptions& options);
-std::string PayloadText(const Json& payload);
+struct PayloadTotals {
+  int64_t events = 0;
+  int64_t batches = 0;
+};
+// Calls `on_batch` with each batch's description, in order, until it returns false.
+Result<PayloadTotals> ForEachPayloadBatch(const journal::Journal& journal,
+                                          const PayloadOptions& options,
+                                          const std::function<bool(const Json& batch)>& on_batch);
+// The whole document, as nlohmann's dump(2) would print it.
+Status WritePayloadJson(const journal::Journal& journal, const PayloadOptions& options,
+                        std::ostream& out);
+Status WritePayloadText(const journal::Journal& journal, const PayloadOptions& options,
+                        std::ostream& out);
 
 // A self-contained HTML audit report (no external resources of any kind).
 Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& registry,

@@ -12,8 +12,11 @@ class PayloadEqualsWireTest(ReplayCase):
         self.write_config(compression=compression, max_batch_events=7)
         self.record(20)
         out_dir = os.path.join(self.dir, "payload-" + compression)
-        listing = json.loads(self.run_gb("inspect", "payload", "--out", out_dir,
-                                         "--format", "json").stdout)
+        printed = self.run_gb("inspect", "payload", "--out", out_dir, "--format", "json").stdout
+        listing = json.loads(printed)
+        # Written one batch at a time, yet formatted as every other JSON view (two-space
+        # indent, keys in their documented order).
+        self.assertEqual(printed, json.dumps(listing, indent=2, ensure_ascii=False) + "\n")
         self.assertEqual(listing["events"], 20)
         self.assertEqual(listing["batches_total"], 3)
         shown = []
@@ -29,8 +32,10 @@ class PayloadEqualsWireTest(ReplayCase):
         sent = [e for e in self.ledger() if e["kind"] == "upload"]
         self.assertEqual([e["sha256"] for e in sent],
                          [hashlib.sha256(r["body"]).hexdigest() for r in self.collector.requests])
-        after = json.loads(self.run_gb("inspect", "payload", "--format", "json").stdout)
-        self.assertEqual(after["events"], 0)
+        printed = self.run_gb("inspect", "payload", "--format", "json").stdout
+        self.assertEqual(printed, '{\n  "batches": [],\n  "batches_total": 0,\n  "events": 0\n}\n')
+        text = self.run_gb("inspect", "payload").stdout
+        self.assertEqual(text, "nothing would be sent: no pending events match\n")
 
     def test_zstd(self):
         self.check_compression("zstd")
