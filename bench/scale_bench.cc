@@ -120,13 +120,20 @@ int main(int argc, char** argv) {
   std::printf("populated %lld events in %.1f s (%.0f events/s, batched appends incl. sealing)\n",
               static_cast<long long>(events), populate_s, events / populate_s);
   std::printf("%-28s %12s %9s %9s\n", "durable record() on", "events/s", "p50 us", "p99 us");
-  std::printf("%-28s %12.0f %9.1f %9.1f\n", "10,000-event journal", s.events_per_s, s.p50_us, s.p99_us);
+  std::printf("%-28s %12.0f %9.1f %9.1f\n", "10,000-event journal", s.events_per_s, s.p50_us,
+              s.p99_us);
   std::printf("%-28s %12.0f %9.1f %9.1f\n", (std::to_string(events) + "-event journal").c_str(),
               b.events_per_s, b.p50_us, b.p99_us);
-  std::printf("throughput ratio big/small: %.2f (goal: within 20%%)\n", b.events_per_s / s.events_per_s);
-  for (auto view : {std::vector<std::string>{bin, "--journal", big, "inspect", "events", "--format", "ndjson"},
-                    std::vector<std::string>{bin, "--journal", big, "inspect", "--format", "json"},
-                    std::vector<std::string>{bin, "--journal", big, "inspect", "payload", "--format", "json"}}) {
+  std::printf("throughput ratio big/small: %.2f (goal: within 20%%)\n",
+              b.events_per_s / s.events_per_s);
+  for (auto view :
+       {std::vector<std::string>{bin, "--journal", big, "inspect", "events", "--format", "ndjson"},
+        std::vector<std::string>{bin, "--journal", big, "inspect", "--format", "json"},
+        std::vector<std::string>{bin, "--journal", big, "inspect", "payload", "--format", "json"},
+        std::vector<std::string>{bin, "--journal", big, "inspect", "privacy", "--format", "json"},
+        std::vector<std::string>{bin, "--journal", big, "inspect", "report", "--html",
+                                 dir + "/r.html"},
+        std::vector<std::string>{bin, "--journal", big, "doctor", "--no-repair"}}) {
     auto [secs, rss] = RunChild(view, dir);
     std::printf("%-36s %8.2f s %10.0f events/s  peak RSS %6ld KiB\n",
                 (view[3] + (view.size() > 4 && view[4][0] != '-' ? " " + view[4] : "")).c_str(),

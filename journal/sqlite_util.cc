@@ -1,5 +1,6 @@
 #include "journal/sqlite_util.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace glassbox::journal::detail {
@@ -66,6 +67,7 @@ Status Exec(sqlite3* db, const char* sql) {
   // Name the statement (its first line: every caller passes a constant, never data), so a
   // "database is locked" says which step met the lock.
   std::string_view statement(sql);
+  statement.remove_prefix(std::min(statement.size(), statement.find_first_not_of(" \n")));
   return SqlError(db, rc, statement.substr(0, statement.find('\n')));
 }
 

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <atomic>
 #include <string>
 
 namespace glassbox::replay::detail {
@@ -10,8 +9,6 @@ namespace {
 
 // The OpenSSL flavour's soname (libcurl4-openssl-dev); the GnuTLS one is libcurl-gnutls.so.4.
 constexpr const char* kCurlSoname = "libcurl.so.4";
-
-std::atomic<bool> loaded{false};
 
 template <typename Fn>
 void Bind(void* lib, const char* name, Fn* fn, std::string* missing) {
@@ -54,7 +51,6 @@ Result<const CurlApi*> Load() {
   if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     return Status::Permanent("libcurl: global initialisation failed");
   }
-  loaded.store(true, std::memory_order_release);
   return &api;
 }
 
@@ -64,7 +60,5 @@ const Result<const CurlApi*>& Curl() {
   static const Result<const CurlApi*> api = Load();  // C++ runs this once, thread-safely
   return api;
 }
-
-bool CurlLoaded() { return loaded.load(std::memory_order_acquire); }
 
 }  // namespace glassbox::replay::detail

@@ -35,7 +35,4 @@ struct CurlApi {
 // the same table. An error names the library and the loader's reason.
 const Result<const CurlApi*>& Curl();
 
-// True once Curl() has loaded the library: tests use it to show what does not load it.
-bool CurlLoaded();
-
 }  // namespace glassbox::replay::detail
