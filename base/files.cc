@@ -32,34 +32,70 @@ Status EnsurePrivateDir(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IoError(what + ": " + std::strerror(n < 0 ? errno : EIO));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+PrivateFileWriter::~PrivateFileWriter() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+}
+
+Status PrivateFileWriter::Open(const std::string& path) {
   // One temporary file per writer, threads included: two writers sharing one would truncate
   // each other's bytes, and a reader could then find the renamed file half written.
   static std::atomic<uint64_t> writers{0};
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(writers.fetch_add(1, std::memory_order_relaxed));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::IoError(path + ": " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::IoError(path + ": " + std::strerror(errno));
+  path_ = path;
+  tmp_ = path + ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(writers.fetch_add(1, std::memory_order_relaxed));
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd_ < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  ::fchmod(fd_, 0600);
+  return Status::Ok();
+}
+
+Status PrivateFileWriter::Append(std::string_view bytes) {
+  if (fd_ < 0) return Status::IoError(path_ + ": not open");
+  return WriteAll(fd_, bytes, path_);
+}
+
+Status PrivateFileWriter::Commit() {
+  if (fd_ < 0) return Status::IoError(path_ + ": not open");
+  bool synced = ::fsync(fd_) == 0;
+  int err = errno;
+  ::close(fd_);
+  fd_ = -1;
+  if (!synced || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    if (synced) err = errno;
+    ::unlink(tmp_.c_str());
+    return Status::IoError(path_ + ": " + std::strerror(err));
   }
   return Status::Ok();
+}
+
+Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+  PrivateFileWriter file;
+  GLASSBOX_RETURN_IF_ERROR(file.Open(path));
+  GLASSBOX_RETURN_IF_ERROR(file.Append(bytes));
+  return file.Commit();
+}
+
+Result<int> OpenScratchFile(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // File systems without O_TMPFILE: a named file, unlinked at once.
+  std::string name = dir + "/.glassbox-scratch-XXXXXX";
+  fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) return Status::IoError(dir + ": " + std::strerror(errno));
+  ::unlink(name.c_str());
+  return fd;
 }
 
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {

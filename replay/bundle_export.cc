@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <set>
 #include <unordered_set>
 
@@ -29,12 +30,23 @@ constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false};
 // each schema URI in it ~60.
 constexpr int64_t kManifestRoom = 64 << 10;
 
+// The event lines' frame goes to a scratch file as it is compressed: the manifest, which must
+// come first in the bundle, is known only after the last event, and a bundle may hold up to
+// max_bytes of events, far more than export should keep in memory.
 struct Collected {
-  Collected(int level, int64_t max_bytes)
-      : room(max_bytes - std::min(kManifestRoom, max_bytes / 2)), body(level) {}
+  Collected(int level, int64_t max_bytes, int scratch_fd)
+      : room(max_bytes - std::min(kManifestRoom, max_bytes / 2)),
+        scratch(scratch_fd),
+        body(level, [this](std::string_view compressed) {
+          return base::WriteAll(scratch, compressed, "export scratch file");
+        }) {}
+  ~Collected() { ::close(scratch); }
+  Collected(const Collected&) = delete;
+  Collected& operator=(const Collected&) = delete;
   int64_t room;       // event bytes that still fit under max_bytes
   bool full = false;  // an event was left out for want of room
   std::vector<int64_t> seqs;
+  int scratch;  // the compressed event lines so far
   detail::FrameWriter body;
   detail::Sha256Stream sha;
   int64_t bytes = 0;
@@ -124,24 +136,43 @@ Result<Manifest> BuildManifest(const journal::Journal& journal, Collected& c,
   return m;
 }
 
-Result<std::string> FileBytes(const Manifest& m, Collected& c, const ExportOptions& o) {
+// Copies the scratch file's compressed events into `out`, digesting them for the trailer.
+Status CopyScratch(int fd, base::PrivateFileWriter& out, detail::Sha256Stream& sha) {
+  if (::lseek(fd, 0, SEEK_SET) != 0) return Status::IoError("export scratch file: cannot rewind");
+  std::string chunk(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError("export scratch file: cannot read it back");
+    if (n == 0) return Status::Ok();
+    std::string_view piece(chunk.data(), static_cast<size_t>(n));
+    sha.Update(piece);
+    GLASSBOX_RETURN_IF_ERROR(out.Append(piece));
+  }
+}
+
+// The bundle file: the manifest's frame, the events' frame, the trailer over both.
+Status WriteBundleFile(const Manifest& m, Collected& c, const ExportOptions& o) {
   std::string manifest_line = base::CanonicalJson(m.ToJson()) + "\n";
   if (static_cast<int64_t>(manifest_line.size()) + c.bytes > o.max_bytes) {
     return Status::InvalidArgument("the manifest does not fit in a bundle of max_bytes");
   }
   detail::FrameWriter head(o.level);
   GLASSBOX_RETURN_IF_ERROR(head.Add(manifest_line));
-  auto out = head.Finish();
-  if (!out.ok()) return out.status();
-  if (c.seqs.empty()) {
-    detail::AppendTrailer(&out.value());
-    return out;
+  auto head_frame = head.Finish();
+  if (!head_frame.ok()) return head_frame.status();
+  base::PrivateFileWriter out;
+  GLASSBOX_RETURN_IF_ERROR(out.Open(o.out_path));
+  detail::Sha256Stream sha;
+  sha.Update(head_frame.value());
+  GLASSBOX_RETURN_IF_ERROR(out.Append(head_frame.value()));
+  if (!c.seqs.empty()) {
+    auto rest = c.body.Finish();  // the frame's end, into the scratch file
+    if (!rest.ok()) return rest.status();
+    GLASSBOX_RETURN_IF_ERROR(CopyScratch(c.scratch, out, sha));
   }
-  auto body = c.body.Finish();
-  if (!body.ok()) return body.status();
-  out.value() += body.value();
-  detail::AppendTrailer(&out.value());
-  return out;
+  GLASSBOX_RETURN_IF_ERROR(out.Append(detail::Trailer(sha.Final())));
+  return out.Commit();
 }
 
 // The exported events that were pending: only those become `exported`; with --all an event
@@ -180,14 +211,14 @@ Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o,
   if (::lstat(o.out_path.c_str(), &st) == 0) {
     return Status::InvalidArgument(o.out_path + ": exists; refusing to overwrite a bundle");
   }
-  Collected c(o.level, o.max_bytes);
+  auto scratch = base::OpenScratchFile(base::DirName(o.out_path));
+  if (!scratch.ok()) return scratch.status();
+  Collected c(o.level, o.max_bytes, scratch.value());
   GLASSBOX_RETURN_IF_ERROR(Collect(journal, filter.value(), &c));
   if (complete) *complete = !c.full;
   auto manifest = BuildManifest(journal, c, o);
   if (!manifest.ok()) return manifest.status();
-  auto bytes = FileBytes(manifest.value(), c, o);
-  if (!bytes.ok()) return bytes.status();
-  GLASSBOX_RETURN_IF_ERROR(base::WritePrivateFile(o.out_path, bytes.value()));
+  GLASSBOX_RETURN_IF_ERROR(WriteBundleFile(manifest.value(), c, o));
   const Manifest& m = manifest.value();
   journal::LedgerEntry entry{
       0, m.created_at, "export", o.out_path, m.event_count, m.events_bytes, m.events_sha256, "ok"};

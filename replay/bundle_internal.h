@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,7 +24,8 @@ class Sha256Stream {
   Sha256Stream(const Sha256Stream&) = delete;
   Sha256Stream& operator=(const Sha256Stream&) = delete;
   void Update(std::string_view bytes);
-  std::string HexFinal();  // lowercase hex; the stream is spent afterwards
+  std::string Final();     // the 32 raw bytes; the stream is spent afterwards
+  std::string HexFinal();  // the same in lowercase hex
 
  private:
   EVP_MD_CTX* ctx_;
@@ -36,17 +38,20 @@ struct DCtxFree {
   void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
 };
 
-// One zstd frame written in pieces into a string: checksum on, window kBundleWindowLog.
+// One zstd frame written in pieces: checksum on, window kBundleWindowLog. The compressed
+// bytes collect in a string, or go to `sink` as they come (then Finish returns "").
 class FrameWriter {
  public:
-  explicit FrameWriter(int level);
+  using Sink = std::function<Status(std::string_view compressed)>;
+  explicit FrameWriter(int level, Sink sink = nullptr);
   Status Add(std::string_view bytes);
-  // Ends the frame and returns the compressed bytes.
+  // Ends the frame and returns the compressed bytes (those not given to the sink).
   Result<std::string> Finish();
 
  private:
   Status Drive(std::string_view bytes, ZSTD_EndDirective mode);
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx_;
+  Sink sink_;
   std::string out_;
 };
 
@@ -57,6 +62,8 @@ class FrameWriter {
 inline constexpr size_t kTrailerBytes = 44;
 // Appends the trailer over `file`.
 void AppendTrailer(std::string* file);
+// The trailer for a file whose bytes before it have the SHA-256 `digest` (32 raw bytes).
+std::string Trailer(std::string_view digest);
 // Checks the trailer at the end of `file`; returns the bytes it covers.
 Result<std::string_view> CheckTrailer(std::string_view file);
 

@@ -2,6 +2,7 @@
 #include <openssl/evp.h>
 
 #include "base/canonical_json.h"
+#include "base/digest.h"
 #include "replay/bundle.h"
 #include "replay/bundle_internal.h"
 
@@ -153,12 +154,14 @@ namespace {
 constexpr char kTrailerHead[] = {0x50, 0x2a, 0x4d, 0x18, 36, 0, 0, 0, 'G', 'B', 'X', '1'};
 }  // namespace
 
+std::string Trailer(std::string_view digest) {
+  return std::string(kTrailerHead, sizeof kTrailerHead).append(digest);
+}
+
 void AppendTrailer(std::string* file) {
-  unsigned char digest[32];
-  unsigned int len = 0;
-  EVP_Digest(file->data(), file->size(), digest, &len, EVP_sha256(), nullptr);
-  file->append(kTrailerHead, sizeof kTrailerHead);
-  file->append(reinterpret_cast<char*>(digest), sizeof digest);
+  Sha256Stream sha;
+  sha.Update(*file);
+  file->append(Trailer(sha.Final()));
 }
 
 Result<std::string_view> CheckTrailer(std::string_view file) {
@@ -186,20 +189,16 @@ Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
 void Sha256Stream::Update(std::string_view bytes) {
   if (ctx_) EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
 }
-std::string Sha256Stream::HexFinal() {
+std::string Sha256Stream::Final() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!ctx_ || EVP_DigestFinal_ex(ctx_, out, &len) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(kHex[out[i] >> 4]);
-    hex.push_back(kHex[out[i] & 0xf]);
-  }
-  return hex;
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-FrameWriter::FrameWriter(int level) : cctx_(ZSTD_createCCtx()) {
+std::string Sha256Stream::HexFinal() { return base::ToHex(Final()); }
+
+FrameWriter::FrameWriter(int level, Sink sink) : cctx_(ZSTD_createCCtx()), sink_(std::move(sink)) {
   if (!cctx_) return;
   ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
@@ -214,7 +213,11 @@ Status FrameWriter::Drive(std::string_view bytes, ZSTD_EndDirective mode) {
     ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
     size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
     if (ZSTD_isError(left)) return Status::IoError(std::string("zstd: ") + ZSTD_getErrorName(left));
-    out_.append(chunk.data(), out.pos);
+    if (sink_) {
+      GLASSBOX_RETURN_IF_ERROR(sink_(std::string_view(chunk.data(), out.pos)));
+    } else {
+      out_.append(chunk.data(), out.pos);
+    }
     bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
     if (done) return Status::Ok();
   }
