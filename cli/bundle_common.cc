@@ -1,6 +1,6 @@
 // Reading bundles from the command line: limits, verification, and the bundle served as a
 // journal to inspect.
-#include <climits>
+#include <deque>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -50,10 +50,12 @@ void VerifyFlags::Register(CLI::App* cmd) {
                 "Refuse a bundle not signed by the verification key");
 }
 
-replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
-                              const VerifyFlags* verify) {
+replay::Bundle ReadBundleFile(
+    const GlobalOptions& g, const std::string& path, const VerifyFlags* verify,
+    std::function<Status(std::string_view line, int64_t recorded_ms)> on_event) {
   auto registry = OpenRegistry(g);
   replay::ReadOptions o;
+  o.on_event = std::move(on_event);
   o.registry = registry.get();
   o.limits = g.bundle_limits.Resolve(g);
   replay::Pkey key;
@@ -80,7 +82,31 @@ replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
 
 std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
                                                       const std::string& path) {
-  replay::Bundle bundle = ReadBundleFile(g, path);
+  journal::Options o;
+  o.path = journal::kInMemoryPath;  // SQLite's private in-memory database: nothing touches the disk
+  // Compressed for speed: the staged copy lives only as long as the view.
+  o.seal_compression_level = o.merge_compression_level = 1;
+  auto j = journal::Journal::Open(o);
+  if (!j.ok()) Fail(j.status());
+  journal::Journal& staging = *j.value();
+  // Staged as the lines come, a block's worth at a time; a refused bundle exits before any
+  // view runs, and the staging journal goes with the process.
+  std::deque<std::string> lines;  // a deque: growing it never moves what `events` points into
+  std::vector<journal::NewEvent> events;
+  auto flush = [&] {
+    Status st = staging.Append(events);
+    lines.clear();
+    events.clear();
+    return st;
+  };
+  constexpr size_t kChunk = 4096;
+  replay::Bundle bundle =
+      ReadBundleFile(g, path, nullptr, [&](std::string_view line, int64_t recorded_ms) {
+        lines.emplace_back(line);
+        events.push_back({lines.back(), journal::EventState::kPending, recorded_ms, {}});
+        return lines.size() == kChunk ? flush() : Status::Ok();
+      });
+  if (Status st = flush(); !st.ok()) Fail(st);
   const replay::Manifest& m = bundle.manifest;
   // On stderr, so that --format json output stays one JSON document.
   std::cerr << "bundle " << path << ": " << m.event_count << " event(s) from install "
@@ -88,13 +114,6 @@ std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
             << (m.signed_by.empty() ? "unsigned"
                                     : "signed by key " + m.signed_by + " (not verified here)")
             << "\n";
-  journal::Options o;
-  o.path = journal::kInMemoryPath;  // SQLite's private in-memory database: nothing touches the disk
-  o.seal_events = INT_MAX;          // a view needs no compressed blocks
-  auto j = journal::Journal::Open(o);
-  if (!j.ok()) Fail(j.status());
-  Status st = replay::StageBundle(bundle, *j.value());
-  if (!st.ok()) Fail(st);
   return std::move(j.value());
 }
 

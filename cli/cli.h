@@ -9,9 +9,9 @@
 #include "glassbox/recorder.h"
 #include "glassbox/status.h"
 #include "journal/journal.h"
+#include "replay/bundle.h"
 #include "replay/config.h"
 #include "replay/run.h"
-#include "replay/bundle.h"
 #include "schema/schema.h"
 
 namespace glassbox::cli {
@@ -68,15 +68,17 @@ std::unique_ptr<Recorder> OpenRecorder(const GlobalOptions& g);
 std::unique_ptr<journal::Journal> OpenJournal(const GlobalOptions& g, bool read_only = false);
 // Reads and checks a bundle (limits from `g`), and its signature as `verify` asks (none:
 // reported, not checked); warns on stderr about an unsigned or unverified bundle when
-// `verify` is given. Refusals exit 65.
-replay::Bundle ReadBundleFile(const GlobalOptions& g, const std::string& path,
-                              const VerifyFlags* verify = nullptr);
+// `verify` is given. Refusals exit 65. `on_event`: see replay::ReadOptions.
+replay::Bundle ReadBundleFile(
+    const GlobalOptions& g, const std::string& path, const VerifyFlags* verify = nullptr,
+    std::function<Status(std::string_view line, int64_t recorded_ms)> on_event = nullptr);
 // replay --bundle FILE: the bundle uploaded under this machine's consent, config and state.
 Result<replay::ReplayResult> ReplayBundleFile(const GlobalOptions& g, const std::string& path,
                                               const VerifyFlags& verify,
                                               const replay::Config& config,
                                               const replay::ReplayOptions& options);
-// The bundle as a private in-memory journal (nothing is written to disk).
+// The bundle as a private in-memory journal (nothing is written to disk), staged and
+// compressed as its lines are read, so memory follows the compressed size.
 std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
                                                       const std::string& path);
 std::unique_ptr<schema::Registry> OpenRegistry(const GlobalOptions& g);

@@ -61,9 +61,16 @@ struct ReadOptions {
   BundleLimits limits;
   EVP_PKEY* verify_key = nullptr;  // when set, a present signature must verify under it
   bool require_signature = false;  // REQUIRES: verify_key; an unsigned bundle is refused
+  // When set, each event line goes here once it passed its own checks, instead of into
+  // Bundle::lines (Bundle::events stays empty), so the reader holds one line at a time. The
+  // bundle as a whole is verified only when the read returns ok (the digest and the counts
+  // are checked after the last line): on an error the caller must discard what it was given.
+  // An error returned here stops the read with that error.
+  std::function<Status(std::string_view line, int64_t recorded_ms)> on_event;
 };
 
-// A verified bundle, held in memory (bounded by BundleLimits::max_bytes).
+// A verified bundle, held in memory (bounded by BundleLimits::max_bytes; only the manifest
+// when ReadOptions::on_event took the lines).
 struct Bundle {
   struct Event {
     size_t offset = 0, size = 0;  // of the line in `lines`, without its newline

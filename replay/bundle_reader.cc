@@ -1,6 +1,7 @@
 // Reading a bundle: every byte is checked before anything is returned (replay/BUNDLE.md,
 // "Reading"). Memory is bounded by BundleLimits: the compressed file, the event lines it
-// declares (at most max_bytes) and one line being assembled.
+// declares (at most max_bytes; none when ReadOptions::on_event takes them), 16 bytes per event
+// id and one line being assembled.
 #include <zstd_errors.h>
 
 #include <set>
@@ -17,6 +18,28 @@ constexpr uint32_t kZstdMagic = 0xFD2FB528;
 constexpr std::string_view kIdPrefix = R"({"event_id":")";
 
 Status Refuse(const std::string& why) { return Status::InvalidEvent(why); }
+
+// An event id as 16 bytes (from its checked 36-character text), so duplicates are found
+// without keeping the lines.
+struct IdKey {
+  uint64_t high = 0, low = 0;
+  bool operator==(const IdKey&) const = default;
+};
+struct IdKeyHash {
+  size_t operator()(const IdKey& k) const { return std::hash<uint64_t>()(k.high ^ k.low); }
+};
+
+IdKey KeyOf(std::string_view uuid) {
+  IdKey key;
+  int digits = 0;
+  for (char c : uuid) {
+    if (c == '-') continue;
+    uint64_t nibble = static_cast<uint64_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    uint64_t& half = digits++ < 16 ? key.high : key.low;
+    half = half << 4 | nibble;
+  }
+  return key;
+}
 
 // Only regular zstd frames, each with a content checksum, so a flipped byte anywhere (even in
 // an unsigned manifest) fails a check. Also refuses a frame that declares more content than
@@ -67,7 +90,8 @@ class Reader {
   int64_t line_no_ = 0;
   std::string partial_;
   detail::Sha256Stream sha_;
-  std::unordered_set<std::string_view> ids_;  // views into b_.lines, which never reallocates
+  int64_t event_bytes_ = 0;  // the event lines so far, with their newlines
+  std::unordered_set<IdKey, IdKeyHash> ids_;
   std::set<std::string> schemas_;
   std::string first_at_, last_at_;
 };
@@ -167,10 +191,11 @@ Status Reader::OnManifest(std::string_view line) {
     return Refuse("manifest: event_count does not fit in events_bytes");
   }
   GLASSBOX_RETURN_IF_ERROR(CheckSignature());
-  // Reserved once: the body may not outgrow what the manifest declared (checked per line),
-  // so the id views into it stay valid.
-  b_.lines.reserve(static_cast<size_t>(mf.events_bytes));
-  b_.events.reserve(static_cast<size_t>(mf.event_count));
+  if (!o_.on_event) {  // reserved once: the body may not outgrow what the manifest declared
+    b_.lines.reserve(static_cast<size_t>(mf.events_bytes));
+    b_.events.reserve(static_cast<size_t>(mf.event_count));
+  }
+  ids_.reserve(static_cast<size_t>(mf.event_count));
   return Status::Ok();
 }
 
@@ -195,10 +220,11 @@ Status Reader::CheckSignature() {
 }
 
 Status Reader::OnEvent(std::string_view line) {
-  if (static_cast<int64_t>(b_.lines.size() + line.size() + 1) > b_.manifest.events_bytes) {
+  event_bytes_ += static_cast<int64_t>(line.size()) + 1;
+  if (event_bytes_ > b_.manifest.events_bytes) {
     return Refuse(At() + ": the events are longer than the manifest's events_bytes");
   }
-  if (static_cast<int64_t>(b_.events.size()) >= b_.manifest.event_count) {
+  if (static_cast<int64_t>(ids_.size()) >= b_.manifest.event_count) {
     return Refuse(At() + ": more events than the manifest's event_count");
   }
   if (!line.starts_with(kIdPrefix) || line.size() < kIdPrefix.size() + 37 ||
@@ -212,16 +238,17 @@ Status Reader::OnEvent(std::string_view line) {
   GLASSBOX_RETURN_IF_ERROR(detail::ParseLine(line, limits_.max_depth, At(), &e));
   detail::EventFacts facts;
   GLASSBOX_RETURN_IF_ERROR(detail::CheckEvent(e, *o_.registry, At(), &facts));
-  Bundle::Event ev{b_.lines.size(), line.size(), facts.recorded_ms};
+  if (!ids_.insert(KeyOf(line.substr(kIdPrefix.size(), 36))).second) {
+    return Refuse(At() + ": duplicate event_id (already on an earlier line)");
+  }
   schemas_.insert(facts.schema);
   if (first_at_.empty() || facts.recorded_at < first_at_) first_at_ = facts.recorded_at;
   if (facts.recorded_at > last_at_) last_at_ = facts.recorded_at;
+  sha_.Update(line);
+  sha_.Update("\n");
+  if (o_.on_event) return o_.on_event(line, facts.recorded_ms);
+  b_.events.push_back({b_.lines.size(), line.size(), facts.recorded_ms});
   b_.lines.append(line).push_back('\n');
-  sha_.Update(std::string_view(b_.lines).substr(ev.offset));
-  if (!ids_.insert(std::string_view(b_.lines).substr(ev.offset + kIdPrefix.size(), 36)).second) {
-    return Refuse(At() + ": duplicate event_id (already on an earlier line)");
-  }
-  b_.events.push_back(ev);
   return Status::Ok();
 }
 
@@ -231,11 +258,11 @@ Status Reader::Finish() {
   auto disagree = [](const std::string& what) {
     return Refuse("the manifest disagrees with the events: " + what);
   };
-  if (static_cast<int64_t>(b_.events.size()) != m.event_count) {
+  if (static_cast<int64_t>(ids_.size()) != m.event_count) {
     return disagree("event_count " + std::to_string(m.event_count) + ", events " +
-                    std::to_string(b_.events.size()));
+                    std::to_string(ids_.size()));
   }
-  if (static_cast<int64_t>(b_.lines.size()) != m.events_bytes) return disagree("events_bytes");
+  if (event_bytes_ != m.events_bytes) return disagree("events_bytes");
   if (sha_.HexFinal() != m.events_sha256) return disagree("events_sha256");
   if (first_at_ != m.first_recorded_at || last_at_ != m.last_recorded_at) {
     return disagree("first_recorded_at/last_recorded_at");

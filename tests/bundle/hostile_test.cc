@@ -249,5 +249,38 @@ TEST_F(HostileTest, EmptyLinesAreRefused) {
   ExpectRefused(Sealed(Frame(manifest + "\n" + lines_)), "line 2: empty line");
 }
 
+// inspect FILE.gbx stages lines as they come (ReadOptions::on_event): the same lines, in
+// order, with nothing kept, and every whole-bundle check still decides the result.
+TEST_F(HostileTest, AStreamedReadGivesEveryLineAndIsRefusedLikeAHeldOne) {
+  std::string streamed;
+  ReadOptions o = Reading();
+  o.on_event = [&](std::string_view line, int64_t recorded_ms) {
+    EXPECT_GT(recorded_ms, 0);
+    streamed.append(line).push_back('\n');
+    return Status::Ok();
+  };
+  auto b = ParseBundle(good_, o);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(streamed, lines_);
+  EXPECT_TRUE(b->lines.empty());
+  EXPECT_TRUE(b->events.empty());
+
+  Manifest tampered = HonestManifest(lines_);
+  tampered.events_sha256[0] = tampered.events_sha256[0] == 'a' ? 'b' : 'a';
+  ExpectRefused(Encode(tampered, lines_), "events_sha256", &o);
+  size_t first_end = lines_.find('\n') + 1;
+  std::string twice = lines_ + lines_.substr(0, first_end);
+  ExpectRefused(Encode(HonestManifest(twice), twice), "duplicate event_id", &o);
+
+  int taken = 0;
+  o.on_event = [&](std::string_view, int64_t) {
+    return ++taken == 2 ? Status::IoError("staging is full") : Status::Ok();
+  };
+  auto stopped = ParseBundle(good_, o);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.status().message(), "staging is full");
+  EXPECT_EQ(taken, 2);
+}
+
 }  // namespace
 }  // namespace glassbox::replay::testing
