@@ -143,6 +143,26 @@ class _RecordingProxy:
         return [h for h in self.hosts if not h.endswith(BROWSER_SERVICE_HOSTS)]
 
 
+class ReportPayloadTest(GlassboxCase):
+    def test_report_counts_every_batch_and_previews_only_the_first(self):
+        config = os.path.join(self.env["XDG_CONFIG_HOME"], "glassbox", "config.toml")
+        os.makedirs(os.path.dirname(config))
+        with open(config, "w") as f:
+            f.write("[upload]\nmax_batch_events = 2\n")
+        for i in range(5):
+            self.run_gb("record", "cli_event", "--field", f"command=c{i}")
+        ids = [e["event_id"] for e in self.events()]
+        listing = json.loads(self.run_gb("inspect", "payload", "--format", "json").stdout)
+        self.assertEqual((listing["events"], listing["batches_total"]), (5, 3))
+        report = os.path.join(self.dir, "report.html")
+        self.run_gb("inspect", "report", "--html", report)
+        with open(report, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('id="pending-batches">5 events in 3 batch(es)<', html)
+        preview = html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
+        self.assertEqual([i for i in ids if i in preview], ids[:2])
+
+
 @unittest.skipUnless(CHROMIUM, "Debian chromium is not installed")
 class ReportInChromiumTest(GlassboxCase):
     def test_report_renders_expected_numbers_and_makes_no_request(self):
