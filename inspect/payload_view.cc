@@ -1,7 +1,9 @@
 // inspect payload: the batches the next replay would send, through the one payload builder.
 // Streams: one batch at a time is built, described and written, so the view's memory stays
 // flat however many batches are pending (a 10M-event journal has 20,000 of them).
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "base/files.h"
@@ -64,8 +66,12 @@ std::string BatchText(const Json& b) {
   return out.str();
 }
 
-}  // namespace
+struct PayloadTotals {
+  int64_t events = 0;
+  int64_t batches = 0;
+};
 
+// Calls `on_batch` with each batch's description, in order, until it returns false.
 Result<PayloadTotals> ForEachPayloadBatch(const journal::Journal& journal, const PayloadOptions& o,
                                           const std::function<bool(const Json&)>& on_batch) {
   if (!o.out_dir.empty()) GLASSBOX_RETURN_IF_ERROR(base::EnsurePrivateDir(o.out_dir));
@@ -90,6 +96,8 @@ Result<PayloadTotals> ForEachPayloadBatch(const journal::Journal& journal, const
   GLASSBOX_RETURN_IF_ERROR(failure);
   return totals;
 }
+
+}  // namespace
 
 // The document is {"batches":[...],"batches_total","events"}, indented as nlohmann's dump(2)
 // and written one batch at a time: the totals are known only after the last batch.

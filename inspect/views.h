@@ -2,8 +2,6 @@
 // The audit views: ledger, per-event explanation, open spans, digests, payload preview and
 // the HTML report. JSON shapes are documented in README.md ("inspect JSON shapes") and stay
 // stable: fields may be added, never renamed or removed.
-#include <cstdint>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -50,14 +48,6 @@ struct PayloadOptions {
   std::string out_dir;  // when set: batch-NNNN.body (wire bytes) and batch-NNNN.ndjson
   std::string user_agent;
 };
-struct PayloadTotals {
-  int64_t events = 0;
-  int64_t batches = 0;
-};
-// Calls `on_batch` with each batch's description, in order, until it returns false.
-Result<PayloadTotals> ForEachPayloadBatch(const journal::Journal& journal,
-                                          const PayloadOptions& options,
-                                          const std::function<bool(const Json& batch)>& on_batch);
 // The whole document, as nlohmann's dump(2) would print it.
 Status WritePayloadJson(const journal::Journal& journal, const PayloadOptions& options,
                         std::ostream& out);
