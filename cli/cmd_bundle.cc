@@ -54,7 +54,7 @@ void RunExport(const GlobalOptions& g, const ExportFlags& f) {
 void RunImport(const GlobalOptions& g, const ImportFlags& f) {
   replay::Bundle bundle = ReadBundleFile(g, f.file, &f.verify);
   auto journal = OpenJournal(g);
-  auto report = replay::ImportBundle(bundle, *journal, {f.file});
+  auto report = replay::ImportBundle(std::move(bundle), *journal, {f.file});
   if (!report.ok()) Fail(report.status());
   std::cout << "imported " << report->added << " new event(s) from " << f.file << "; "
             << report->present << " already present\n";

@@ -55,10 +55,16 @@ int ParseFuzzedBundle(const uint8_t* data, size_t size) {
   auto bundle = replay::ParseBundle(file, o);
   if (!bundle.ok()) return 0;
   // What a reader relies on afterwards must hold for anything accepted.
-  for (size_t i = 0; i < bundle->events.size(); ++i) {
-    if (bundle->EventId(i).size() != 36) __builtin_trap();
-  }
-  if (static_cast<int64_t>(bundle->lines.size()) != bundle->manifest.events_bytes) {
+  // Walking it again gives the lines that were checked: as many, as long, each with its id.
+  int64_t events = 0, bytes = 0;
+  Status walked = bundle->ForEachEvent([&](std::string_view line, int64_t) {
+    if (replay::EventIdOf(line).size() != 36) __builtin_trap();
+    ++events;
+    bytes += static_cast<int64_t>(line.size()) + 1;
+    return Status::Ok();
+  });
+  if (!walked.ok() || events != bundle->manifest.event_count ||
+      bytes != bundle->manifest.events_bytes) {
     __builtin_trap();
   }
   return 1;

@@ -196,6 +196,11 @@ Status Journal::Append(const std::vector<NewEvent>& events, std::vector<int64_t>
   return impl_->Append(events, seqs, ledger);
 }
 
+Status Journal::AppendFrom(const std::function<Status(const EventSink&)>& produce,
+                           const LedgerEntry* ledger) {
+  return impl_->AppendFrom(produce, ledger);
+}
+
 Status Journal::Scan(const ScanOptions& options,
                      const std::function<bool(const StoredEvent&)>& visit) const {
   return impl_->Scan(options, visit);

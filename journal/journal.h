@@ -109,6 +109,14 @@ class Journal {
   // `ledger` (when set) is appended in the same transaction (import).
   Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs = nullptr,
                 const LedgerEntry* ledger = nullptr);
+  // Append for more events than should be held at once (import, a staged bundle): `produce`
+  // hands each event to `add` (its line need live only during the call), all in one
+  // transaction; an error from either rolls everything back. `ledger` is read after
+  // `produce` returns, so it may count what was added. Afterwards the tail is sealed and the
+  // pages it took are given back, so a bulk append leaves no file-sized hole behind.
+  using EventSink = std::function<Status(const NewEvent& add)>;
+  Status AppendFrom(const std::function<Status(const EventSink& add)>& produce,
+                    const LedgerEntry* ledger = nullptr);
 
   // Streams events in journal order from one consistent snapshot. Return false to stop.
   Status Scan(const ScanOptions& options,

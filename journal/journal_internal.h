@@ -34,6 +34,8 @@ class Journal::Impl {
   Status Prepare();
   Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs,
                 const LedgerEntry* ledger);
+  Status AppendFrom(const std::function<Status(const EventSink&)>& produce,
+                    const LedgerEntry* ledger);
   Status Scan(const ScanOptions& options,
               const std::function<bool(const StoredEvent&)>& visit) const;
   Status SetStates(const std::vector<int64_t>& seqs, EventState state, const LedgerEntry* ledger);

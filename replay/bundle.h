@@ -5,6 +5,7 @@
 //
 // Readers trust nothing: ParseBundle checks every frame, limit, line, schema and digest (and
 // the signature when asked) before it returns, and a refused bundle yields nothing at all.
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -61,37 +62,60 @@ struct ReadOptions {
   BundleLimits limits;
   EVP_PKEY* verify_key = nullptr;  // when set, a present signature must verify under it
   bool require_signature = false;  // REQUIRES: verify_key; an unsigned bundle is refused
-  // When set, each event line goes here once it passed its own checks, instead of into
-  // Bundle::lines (Bundle::events stays empty), so the reader holds one line at a time. The
+  // When set, each event line goes here once it passed its own checks, instead of being
+  // kept (the Bundle then has none: size() 0), so one read both checks and consumes them. The
   // bundle as a whole is verified only when the read returns ok (the digest and the counts
   // are checked after the last line): on an error the caller must discard what it was given.
   // An error returned here stops the read with that error.
   std::function<Status(std::string_view line, int64_t recorded_ms)> on_event;
 };
 
-// A verified bundle, held in memory (bounded by BundleLimits::max_bytes; only the manifest
-// when ReadOptions::on_event took the lines).
-struct Bundle {
-  struct Event {
-    size_t offset = 0, size = 0;  // of the line in `lines`, without its newline
-    int64_t recorded_ms = 0;
-  };
+namespace detail {
+class Reader;
+// An event id as 16 bytes (from its checked 36-character text), so ids are compared and
+// kept without keeping the lines.
+struct IdKey {
+  uint64_t high = 0, low = 0;
+  auto operator<=>(const IdKey&) const = default;
+};
+}  // namespace detail
+
+// A verified bundle. It holds its file compressed (at most BundleLimits::max_bytes, a
+// twelfth of that for a typical bundle) and 8 bytes per event, and decompresses the events
+// again each time they are walked, so a bundle at the size limit costs tens of MiB, not
+// hundreds. The bytes are private and never change after the checks, so a walk needs no
+// second verification.
+class Bundle {
+ public:
+  using Visit = std::function<Status(std::string_view line, int64_t recorded_ms)>;
   Manifest manifest;
-  std::string lines;  // the event lines, each ending "\n", exactly as in the file
-  std::vector<Event> events;
   bool signature_verified = false;
 
-  std::string_view Line(size_t i) const {
-    return {lines.data() + events[i].offset, events[i].size};
-  }
-  // Every event line starts {"event_id":"<36 characters>" (the reader checks it).
-  std::string_view EventId(size_t i) const { return Line(i).substr(13, 36); }
+  // The number of events (0 when ReadOptions::on_event took them).
+  size_t size() const { return recorded_ms_.size(); }
+  // Each event line (without its newline, exactly as in the file) and its recorded_at in
+  // milliseconds, in bundle order; an error from `visit` stops the walk and is returned.
+  Status ForEachEvent(const Visit& visit) const;
+  // The place in bundle order (0 for the first event) of the event with this id; -1 when
+  // the bundle has none (or `event_id` is not a UUID in the form the reader accepts).
+  int64_t Find(std::string_view event_id) const;
+
+ private:
+  friend class detail::Reader;
+  std::string frames_;  // the file without its trailer; empty when on_event took the events
+  std::vector<int64_t> recorded_ms_;
+  std::vector<std::pair<detail::IdKey, uint32_t>> ids_;  // sorted, with each one's place
+  int window_log_max_ = BundleLimits{}.window_log_max;
 };
 
-// Checks and loads a bundle from its bytes. Errors are InvalidEvent (a refused bundle) or
+// Every event line starts {"event_id":"<36 characters>" (the reader checks it).
+inline std::string_view EventIdOf(std::string_view line) { return line.substr(13, 36); }
+
+// Checks a bundle and keeps it (a copy of `bytes`). Errors are InvalidEvent (a refused bundle) or
 // InvalidArgument (bad options) and name the line, field or check, never an event's value.
 Result<Bundle> ParseBundle(std::string_view bytes, const ReadOptions& options);
-// Reads `path` (refusing files larger than max_bytes) and parses it; messages name the file.
+// Reads `path` (refusing files larger than max_bytes) and checks it, keeping the bytes read
+// (no copy, and no second read of a file that could change meanwhile); messages name the file.
 Result<Bundle> ReadBundle(const std::string& path, const ReadOptions& options);
 
 // The bytes of a bundle: the manifest line as canonical JSON, then `lines` (each ending "\n"),
@@ -132,7 +156,9 @@ struct ImportReport {
 // Appends the bundle's events not yet in `journal` (by event_id) and the ledger row (kind
 // "import") in one transaction: all or nothing. Refused (PolicyDenied) under consent `off`.
 // Holds the journal's replay lock (Busy while a replay, export or import runs).
-Result<ImportReport> ImportBundle(const Bundle& bundle, journal::Journal& journal,
+// The bundle is consumed: its bytes are dropped once the events are appended, before the
+// journal seals them, so an import at the size limit never holds both (bench/README.md).
+Result<ImportReport> ImportBundle(Bundle bundle, journal::Journal& journal,
                                   const ImportOptions& options);
 
 // Appends every event of `bundle`, pending, in bundle order, to a new private journal that

@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "glassbox/status.h"
+#include "replay/bundle.h"
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
@@ -76,6 +78,19 @@ Result<std::string_view> CheckTrailer(std::string_view file);
 Status ParseLine(std::string_view line, int max_depth, std::string_view what,
                  rapidjson::Document* out);
 Status ParseLine(std::string_view line, int max_depth, std::string_view what, nlohmann::json* out);
+
+// REQUIRES: `uuid` is a checked UUID (base::IsUuid).
+inline IdKey KeyOf(std::string_view uuid) {
+  IdKey key;
+  int digits = 0;
+  for (char c : uuid) {
+    if (c == '-') continue;
+    uint64_t nibble = static_cast<uint64_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    uint64_t& half = digits++ < 16 ? key.high : key.low;
+    half = half << 4 | nibble;
+  }
+  return key;
+}
 
 // What the reader keeps of an event line once it passed CheckEvent.
 struct EventFacts {

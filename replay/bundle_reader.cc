@@ -1,11 +1,11 @@
 // Reading a bundle: every byte is checked before anything is returned (replay/BUNDLE.md,
-// "Reading"). Memory is bounded by BundleLimits: the compressed file, the event lines it
-// declares (at most max_bytes; none when ReadOptions::on_event takes them), 16 bytes per event
-// id and one line being assembled.
+// "Reading"). Memory is bounded by BundleLimits: the compressed file, 8 bytes per event for
+// its time and 16 for its id while the checks run, and one line being assembled. The event
+// lines are never held: a Bundle decompresses them again when walked.
 #include <zstd_errors.h>
 
+#include <algorithm>
 #include <set>
-#include <unordered_set>
 
 #include "base/files.h"
 #include "replay/bundle.h"
@@ -18,28 +18,6 @@ constexpr uint32_t kZstdMagic = 0xFD2FB528;
 constexpr std::string_view kIdPrefix = R"({"event_id":")";
 
 Status Refuse(const std::string& why) { return Status::InvalidEvent(why); }
-
-// An event id as 16 bytes (from its checked 36-character text), so duplicates are found
-// without keeping the lines.
-struct IdKey {
-  uint64_t high = 0, low = 0;
-  bool operator==(const IdKey&) const = default;
-};
-struct IdKeyHash {
-  size_t operator()(const IdKey& k) const { return std::hash<uint64_t>()(k.high ^ k.low); }
-};
-
-IdKey KeyOf(std::string_view uuid) {
-  IdKey key;
-  int digits = 0;
-  for (char c : uuid) {
-    if (c == '-') continue;
-    uint64_t nibble = static_cast<uint64_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    uint64_t& half = digits++ < 16 ? key.high : key.low;
-    half = half << 4 | nibble;
-  }
-  return key;
-}
 
 // Only regular zstd frames, each with a content checksum, so a flipped byte anywhere (even in
 // an unsigned manifest) fails a check. Also refuses a frame that declares more content than
@@ -69,14 +47,87 @@ Status CheckFrames(std::string_view bytes, int64_t max_bytes) {
   return Status::Ok();
 }
 
+// Decompresses checked frames and splits the text into lines, holding one line at most.
+class LineSplitter {
+ public:
+  using OnLine = std::function<Status(std::string_view line)>;
+  LineSplitter(int window_log_max, int64_t max_bytes, int64_t max_line_bytes)
+      : window_log_max_(window_log_max), max_bytes_(max_bytes), max_line_bytes_(max_line_bytes) {}
+  Status Run(std::string_view frames, const OnLine& on_line);
+
+ private:
+  Status Feed(std::string_view chunk, const OnLine& on_line);
+  int window_log_max_;
+  int64_t max_bytes_, max_line_bytes_;
+  int64_t lines_ = 0;
+  std::string partial_;
+};
+
+Status LineSplitter::Run(std::string_view frames, const OnLine& on_line) {
+  std::unique_ptr<ZSTD_DCtx, detail::DCtxFree> dctx(ZSTD_createDCtx());
+  if (!dctx) return Status::IoError("zstd: out of memory");
+  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, window_log_max_);
+  ZSTD_inBuffer in{frames.data(), frames.size(), 0};
+  std::string chunk(ZSTD_DStreamOutSize(), '\0');
+  int64_t total = 0;
+  size_t ret = 0;
+  for (;;) {
+    ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
+    ret = ZSTD_decompressStream(dctx.get(), &out, &in);
+    if (ZSTD_isError(ret)) {
+      if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge) {
+        return Refuse("zstd window larger than 2^" + std::to_string(window_log_max_) +
+                      " bytes (window_log_max)");
+      }
+      return Refuse(std::string("corrupt: zstd: ") + ZSTD_getErrorName(ret));
+    }
+    total += static_cast<int64_t>(out.pos);
+    if (total > max_bytes_) {
+      return Refuse("decompresses to more than max_bytes (" + std::to_string(max_bytes_) + ")");
+    }
+    GLASSBOX_RETURN_IF_ERROR(Feed(std::string_view(chunk.data(), out.pos), on_line));
+    if (in.pos == in.size && out.pos < out.size) break;
+  }
+  if (ret != 0) return Refuse("truncated: the last zstd frame is incomplete");
+  if (!partial_.empty()) return Refuse("truncated: the last line has no newline");
+  return Status::Ok();
+}
+
+Status LineSplitter::Feed(std::string_view chunk, const OnLine& on_line) {
+  while (!chunk.empty()) {
+    size_t nl = chunk.find('\n');
+    std::string_view piece = chunk.substr(0, nl);
+    if (static_cast<int64_t>(partial_.size() + piece.size()) > max_line_bytes_) {
+      return Refuse("line " + std::to_string(lines_ + 1) + " is longer than max_line_bytes (" +
+                    std::to_string(max_line_bytes_) + ")");
+    }
+    if (nl == std::string_view::npos) {
+      partial_.append(piece);
+      return Status::Ok();
+    }
+    ++lines_;
+    if (partial_.empty()) {
+      GLASSBOX_RETURN_IF_ERROR(on_line(piece));
+    } else {
+      partial_.append(piece);
+      GLASSBOX_RETURN_IF_ERROR(on_line(partial_));
+      partial_.clear();
+    }
+    chunk.remove_prefix(nl + 1);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+namespace detail {
+
 class Reader {
  public:
   explicit Reader(const ReadOptions& o) : o_(o), limits_(o.limits) {}
-  Result<Bundle> Run(std::string_view bytes);
+  Result<Bundle> Run(std::string bytes);
 
  private:
-  Status Decompress(std::string_view bytes);
-  Status Feed(std::string_view chunk);
   Status OnLine(std::string_view line);
   Status OnManifest(std::string_view line);
   Status CheckSignature();
@@ -88,15 +139,16 @@ class Reader {
   const BundleLimits& limits_;
   Bundle b_;
   int64_t line_no_ = 0;
-  std::string partial_;
   detail::Sha256Stream sha_;
   int64_t event_bytes_ = 0;  // the event lines so far, with their newlines
-  std::unordered_set<IdKey, IdKeyHash> ids_;
+  // Each event's id and place, sorted at the end to find duplicates (24 bytes per event where
+  // a hash set took about 56; a bundle at the size limit has 350,000 events), then kept.
+  std::vector<std::pair<IdKey, uint32_t>> ids_;
   std::set<std::string> schemas_;
   std::string first_at_, last_at_;
 };
 
-Result<Bundle> Reader::Run(std::string_view bytes) {
+Result<Bundle> Reader::Run(std::string bytes) {
   GLASSBOX_RETURN_IF_ERROR(limits_.Check());
   if (o_.registry == nullptr) return Status::InvalidArgument("bundle: no schema registry");
   if (o_.require_signature && o_.verify_key == nullptr) {
@@ -109,65 +161,17 @@ Result<Bundle> Reader::Run(std::string_view bytes) {
   auto frames = detail::CheckTrailer(bytes);
   if (!frames.ok()) return frames.status();
   GLASSBOX_RETURN_IF_ERROR(CheckFrames(frames.value(), limits_.max_bytes));
-  GLASSBOX_RETURN_IF_ERROR(Decompress(frames.value()));
+  LineSplitter lines(limits_.window_log_max, limits_.max_bytes, limits_.max_line_bytes);
+  GLASSBOX_RETURN_IF_ERROR(
+      lines.Run(frames.value(), [this](std::string_view line) { return OnLine(line); }));
   GLASSBOX_RETURN_IF_ERROR(Finish());
+  if (!o_.on_event) {  // the frames are a prefix of the file: drop the trailer, keep the rest
+    bytes.resize(frames.value().size());
+    b_.frames_ = std::move(bytes);
+    b_.window_log_max_ = limits_.window_log_max;
+    b_.ids_ = std::move(ids_);
+  }
   return std::move(b_);
-}
-
-Status Reader::Decompress(std::string_view bytes) {
-  std::unique_ptr<ZSTD_DCtx, detail::DCtxFree> dctx(ZSTD_createDCtx());
-  if (!dctx) return Status::IoError("zstd: out of memory");
-  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, limits_.window_log_max);
-  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
-  std::string chunk(ZSTD_DStreamOutSize(), '\0');
-  int64_t total = 0;
-  size_t ret = 0;
-  for (;;) {
-    ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
-    ret = ZSTD_decompressStream(dctx.get(), &out, &in);
-    if (ZSTD_isError(ret)) {
-      if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge) {
-        return Refuse("zstd window larger than 2^" + std::to_string(limits_.window_log_max) +
-                      " bytes (window_log_max)");
-      }
-      return Refuse(std::string("corrupt: zstd: ") + ZSTD_getErrorName(ret));
-    }
-    total += static_cast<int64_t>(out.pos);
-    if (total > limits_.max_bytes) {
-      return Refuse("decompresses to more than max_bytes (" + std::to_string(limits_.max_bytes) +
-                    ")");
-    }
-    GLASSBOX_RETURN_IF_ERROR(Feed(std::string_view(chunk.data(), out.pos)));
-    if (in.pos == in.size && out.pos < out.size) break;
-  }
-  if (ret != 0) return Refuse("truncated: the last zstd frame is incomplete");
-  if (!partial_.empty()) return Refuse("truncated: the last line has no newline");
-  return Status::Ok();
-}
-
-// Splits decompressed bytes into lines, never holding more than one line.
-Status Reader::Feed(std::string_view chunk) {
-  while (!chunk.empty()) {
-    size_t nl = chunk.find('\n');
-    std::string_view piece = chunk.substr(0, nl);
-    if (static_cast<int64_t>(partial_.size() + piece.size()) > limits_.max_line_bytes) {
-      return Refuse("line " + std::to_string(line_no_ + 1) + " is longer than max_line_bytes (" +
-                    std::to_string(limits_.max_line_bytes) + ")");
-    }
-    if (nl == std::string_view::npos) {
-      partial_.append(piece);
-      return Status::Ok();
-    }
-    if (partial_.empty()) {
-      GLASSBOX_RETURN_IF_ERROR(OnLine(piece));
-    } else {
-      partial_.append(piece);
-      GLASSBOX_RETURN_IF_ERROR(OnLine(partial_));
-      partial_.clear();
-    }
-    chunk.remove_prefix(nl + 1);
-  }
-  return Status::Ok();
 }
 
 Status Reader::OnLine(std::string_view line) {
@@ -191,11 +195,8 @@ Status Reader::OnManifest(std::string_view line) {
     return Refuse("manifest: event_count does not fit in events_bytes");
   }
   GLASSBOX_RETURN_IF_ERROR(CheckSignature());
-  if (!o_.on_event) {  // reserved once: the body may not outgrow what the manifest declared
-    b_.lines.reserve(static_cast<size_t>(mf.events_bytes));
-    b_.events.reserve(static_cast<size_t>(mf.event_count));
-  }
-  ids_.reserve(static_cast<size_t>(mf.event_count));
+  if (!o_.on_event) b_.recorded_ms_.reserve(static_cast<size_t>(mf.event_count));
+  ids_.reserve(static_cast<size_t>(mf.event_count));  // address space: pages come as used
   return Status::Ok();
 }
 
@@ -238,23 +239,36 @@ Status Reader::OnEvent(std::string_view line) {
   GLASSBOX_RETURN_IF_ERROR(detail::ParseLine(line, limits_.max_depth, At(), &e));
   detail::EventFacts facts;
   GLASSBOX_RETURN_IF_ERROR(detail::CheckEvent(e, *o_.registry, At(), &facts));
-  if (!ids_.insert(KeyOf(line.substr(kIdPrefix.size(), 36))).second) {
-    return Refuse(At() + ": duplicate event_id (already on an earlier line)");
-  }
+  ids_.emplace_back(KeyOf(line.substr(kIdPrefix.size(), 36)), static_cast<uint32_t>(ids_.size()));
   schemas_.insert(facts.schema);
   if (first_at_.empty() || facts.recorded_at < first_at_) first_at_ = facts.recorded_at;
   if (facts.recorded_at > last_at_) last_at_ = facts.recorded_at;
   sha_.Update(line);
   sha_.Update("\n");
   if (o_.on_event) return o_.on_event(line, facts.recorded_ms);
-  b_.events.push_back({b_.lines.size(), line.size(), facts.recorded_ms});
-  b_.lines.append(line).push_back('\n');
+  b_.recorded_ms_.push_back(facts.recorded_ms);
   return Status::Ok();
+}
+
+// Sorts `ids` and returns the line of the first event, in file order, whose id an earlier
+// event had already; 0 for none.
+int64_t FirstDuplicate(std::vector<std::pair<IdKey, uint32_t>>& ids) {
+  std::sort(ids.begin(), ids.end());
+  int64_t first = 0;
+  for (size_t i = 1; i < ids.size(); ++i) {
+    int64_t line = int64_t{ids[i].second} + 2;  // line 1 is the manifest
+    if (ids[i].first == ids[i - 1].first && (first == 0 || line < first)) first = line;
+  }
+  return first;
 }
 
 Status Reader::Finish() {
   const Manifest& m = b_.manifest;
   if (line_no_ == 0) return Refuse("empty: no manifest line");
+  if (int64_t dup = FirstDuplicate(ids_); dup != 0) {
+    return Refuse("line " + std::to_string(dup) +
+                  ": duplicate event_id (already on an earlier line)");
+  }
   auto disagree = [](const std::string& what) {
     return Refuse("the manifest disagrees with the events: " + what);
   };
@@ -273,7 +287,30 @@ Status Reader::Finish() {
   return Status::Ok();
 }
 
-}  // namespace
+}  // namespace detail
+
+Status Bundle::ForEachEvent(const Visit& visit) const {
+  if (frames_.empty()) return Status::Ok();  // ReadOptions::on_event had the events
+  // The limits held when these bytes were checked; only the window is needed again.
+  LineSplitter lines(window_log_max_, INT64_MAX, INT64_MAX);
+  size_t next = 0;
+  bool manifest = true;
+  GLASSBOX_RETURN_IF_ERROR(lines.Run(frames_, [&](std::string_view line) {
+    if (std::exchange(manifest, false)) return Status::Ok();
+    if (next == recorded_ms_.size()) return Status::Corruption("bundle: more lines than checked");
+    return visit(line, recorded_ms_[next++]);
+  }));
+  if (next != recorded_ms_.size()) return Status::Corruption("bundle: fewer lines than checked");
+  return Status::Ok();
+}
+
+int64_t Bundle::Find(std::string_view event_id) const {
+  if (!base::IsUuid(event_id)) return -1;
+  std::pair<detail::IdKey, uint32_t> key{detail::KeyOf(event_id), 0};
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), key);
+  if (it == ids_.end() || it->first != key.first) return -1;
+  return it->second;
+}
 
 Status BundleLimits::Check() const {
   if (max_bytes < 1024) return Status::InvalidArgument("bundle max_bytes must be at least 1024");
@@ -290,8 +327,8 @@ Status BundleLimits::Check() const {
 }
 
 Result<Bundle> ParseBundle(std::string_view bytes, const ReadOptions& options) {
-  Reader reader(options);
-  return reader.Run(bytes);
+  detail::Reader reader(options);
+  return reader.Run(std::string(bytes));
 }
 
 Result<Bundle> ReadBundle(const std::string& path, const ReadOptions& options) {
@@ -302,7 +339,8 @@ Result<Bundle> ReadBundle(const std::string& path, const ReadOptions& options) {
     return Refuse("bundle " + path + ": file is larger than max_bytes (" +
                   std::to_string(options.limits.max_bytes) + ")");
   }
-  auto bundle = ParseBundle(bytes.value(), options);
+  detail::Reader reader(options);
+  auto bundle = reader.Run(std::move(bytes.value()));
   if (!bundle.ok()) {
     const Status& st = bundle.status();
     if (st.code() == StatusCode::kInvalidEvent) {

@@ -11,7 +11,8 @@
 namespace {
 
 TEST(BundleCorpus, EverySeedRunsAndTheValidOnesParse) {
-  std::filesystem::path dir = std::filesystem::path(GLASSBOX_SOURCE_DIR) / "fuzz/corpus/fuzz_bundle";
+  std::filesystem::path dir =
+      std::filesystem::path(GLASSBOX_SOURCE_DIR) / "fuzz/corpus/fuzz_bundle";
   int seeds = 0, valid = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path(), std::ios::binary);

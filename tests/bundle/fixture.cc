@@ -71,4 +71,15 @@ std::string Sealed(std::string frames) {
   return frames;
 }
 
+std::string EventText(const Bundle& bundle) {
+  std::string text;
+  EXPECT_TRUE(bundle
+                  .ForEachEvent([&](std::string_view line, int64_t) {
+                    text.append(line).push_back('\n');
+                    return Status::Ok();
+                  })
+                  .ok());
+  return text;
+}
+
 }  // namespace glassbox::replay::testing

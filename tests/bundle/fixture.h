@@ -81,6 +81,9 @@ class BundleTest : public ::testing::Test {
   std::unique_ptr<journal::Journal> source_;
 };
 
+// The event lines a bundle walks, each ending "\n" (what its manifest's digest covers).
+std::string EventText(const Bundle& bundle);
+
 // A bundle of `lines` (each ending "\n") whose manifest says exactly what they hold.
 Manifest HonestManifest(std::string_view lines);
 // `content` as one zstd frame with explicit parameters (checksum, window log).

@@ -1,4 +1,6 @@
 // Hostile and broken bundles: each is refused with a clear error, and nothing is returned.
+#include <algorithm>
+
 #include "base/canonical_json.h"
 #include "replay/bundle_internal.h"
 #include "tests/bundle/fixture.h"
@@ -171,7 +173,15 @@ TEST_F(HostileTest, NoValueAppearsInAnyMessage) {
 TEST_F(HostileTest, DuplicateIdsAndDuplicateKeysAreRefused) {
   std::string first = lines_.substr(0, lines_.find('\n') + 1);
   std::string twice = lines_ + first;
-  ExpectRefused(Encode(HonestManifest(twice), twice), "duplicate event_id");
+  int64_t events = std::count(lines_.begin(), lines_.end(), '\n');
+  // Line 1 is the manifest, so the repeated first event is on line events + 2.
+  ExpectRefused(Encode(HonestManifest(twice), twice),
+                "line " + std::to_string(events + 2) + ": duplicate event_id");
+  // Two ids repeated: the message names the earlier repeat in the file, whatever the ids.
+  std::string last = lines_.substr(lines_.rfind('\n', lines_.size() - 2) + 1);
+  std::string both = lines_ + last + first;
+  ExpectRefused(Encode(HonestManifest(both), both),
+                "line " + std::to_string(events + 2) + ": duplicate event_id");
   std::string line = Event(2).dump();
   line.insert(line.size() - 1, R"(,"phase":"single")");
   std::string dup = WithEvent(2, line);
@@ -262,8 +272,8 @@ TEST_F(HostileTest, AStreamedReadGivesEveryLineAndIsRefusedLikeAHeldOne) {
   auto b = ParseBundle(good_, o);
   ASSERT_TRUE(b.ok()) << b.status().message();
   EXPECT_EQ(streamed, lines_);
-  EXPECT_TRUE(b->lines.empty());
-  EXPECT_TRUE(b->events.empty());
+  EXPECT_EQ(b->size(), 0u);
+  EXPECT_EQ(EventText(b.value()), "");
 
   Manifest tampered = HonestManifest(lines_);
   tampered.events_sha256[0] = tampered.events_sha256[0] == 'a' ? 'b' : 'a';

@@ -261,6 +261,52 @@ TEST_F(JournalTest, AScanResumedInsideARewrittenBlockReadsItAfresh) {
   EXPECT_EQ(rest, (std::vector<std::string>{Line(7), Line(8), Line(9)}));
 }
 
+// import and a staged bundle append through AppendFrom: more events than are held at once.
+TEST_F(JournalTest, AppendFromIsAllOrNothingAndLeavesNoFreePagesBehind) {
+  const int n = 600;
+  std::string padding(2000, 'x');  // big lines: their tail pages are freed when sealed
+  auto produce = [&](int fail_after) {
+    return [=](const Journal::EventSink& add) {
+      for (int i = 1; i <= n; ++i) {
+        if (i == fail_after) return Status::IoError("the bundle ran out");
+        std::string line = R"({"event_id":"e)" + std::to_string(i) + R"(","p":")" + padding + "\"}";
+        GLASSBOX_RETURN_IF_ERROR(add({line, EventState::kPending, i, {}}));
+      }
+      return Status::Ok();
+    };
+  };
+  LedgerEntry ledger{0, "2026-01-01T00:00:00Z", "import", "a.gbx", 0, 0, "", "pending"};
+  Status failed = j_->AppendFrom(produce(n / 2), &ledger);
+  EXPECT_EQ(failed.message(), "the bundle ran out");
+  EXPECT_TRUE(Lines().empty());
+  EXPECT_EQ(Count("SELECT count(*) FROM ledger"), 0);
+
+  int added = 0;
+  auto counting = [&](const Journal::EventSink& add) {
+    Status st = produce(0)([&](const NewEvent& e) {
+      ++added;
+      return add(e);
+    });
+    ledger.events = added;  // read by AppendFrom after this returns
+    ledger.result = "ok";
+    return st;
+  };
+  ASSERT_TRUE(j_->AppendFrom(counting, &ledger).ok());
+  std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), static_cast<size_t>(n));
+  EXPECT_THAT(lines.back(), HasSubstr(R"("event_id":"e600")"));
+  std::vector<LedgerEntry> rows;
+  ASSERT_TRUE(j_->ListLedger([&](const LedgerEntry& e) {
+                  rows.push_back(e);
+                  return true;
+                }).ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].events, n);
+  EXPECT_EQ(rows[0].result, "ok");
+  EXPECT_EQ(TailRows(), 0);  // sealed (seal_events is 4 here)
+  EXPECT_EQ(Count("PRAGMA freelist_count"), 0);
+}
+
 TEST_F(JournalTest, ScanCanStopEarlyAcrossBlocksAndTail) {
   AppendRange(1, 6);
   int seen = 0;
