@@ -76,7 +76,8 @@ Result<replay::ReplayResult> ReplayBundleFile(const GlobalOptions& g, const std:
                                               const replay::ReplayOptions& options) {
   replay::Bundle bundle = ReadBundleFile(g, path, &verify);
   auto journal = OpenJournal(g);
-  auto r = replay::ReplayBundle(bundle, path, *journal, g.JournalPath(), config, options, {});
+  auto r =
+      replay::ReplayBundle(std::move(bundle), path, *journal, g.JournalPath(), config, options, {});
   if (!r.ok()) return r.status();
   replay::ReplayResult out = r->replay;
   if (r->complete && !r->already_delivered && !options.dry_run) {

@@ -41,6 +41,8 @@ Consent EffectiveConsent(const Journal& journal) {
   return ParseConsent(stored.value()).value_or(Consent::kOff);
 }
 
-Status StoreConsent(Journal& journal, Consent c) { return journal.SetMeta("consent", ConsentName(c)); }
+Status StoreConsent(Journal& journal, Consent c) {
+  return journal.SetMeta("consent", ConsentName(c));
+}
 
 }  // namespace glassbox::journal

@@ -120,11 +120,12 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   j->path_ = options.path.empty() ? DefaultJournalPath() : options.path;
   j->options_ = options;
   j->options_.path = j->path_;  // a background sealer opens the same file
-  if (!j->in_memory()) GLASSBOX_RETURN_IF_ERROR(PrepareFiles(j->path_, options.read_only));
+  if (!j->is_private()) GLASSBOX_RETURN_IF_ERROR(PrepareFiles(j->path_, options.read_only));
   int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(j->path_.c_str(), &j->db_, flags, nullptr);
+  const char* file = j->path_ == kTemporaryPath ? "" : j->path_.c_str();
+  int rc = sqlite3_open_v2(file, &j->db_, flags, nullptr);
   if (rc != SQLITE_OK) return detail::SqlError(j->db_, rc, j->path_);
   FileId opened = FileId::Of(j->path_);
   j->file_dev_ = opened.dev;
@@ -145,9 +146,9 @@ void Journal::Abandon() {
 }
 
 Status Journal::Init(const Options& options) {
-  if (!in_memory()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
+  if (!is_private()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
   GLASSBOX_RETURN_IF_ERROR(detail::Configure(db_, options));
-  if (!in_memory() && options.check_on_open) {
+  if (!is_private() && options.check_on_open) {
     GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
   }
   GLASSBOX_RETURN_IF_ERROR(detail::CheckForeignSchema(db_, path_));
@@ -158,19 +159,19 @@ Status Journal::Init(const Options& options) {
   auto id = GetMeta("install_id");
   if (!id.ok()) return id.status();
   install_id_ = id.value();
-  if (in_memory()) return Status::Ok();  // no files, so no sidecar to check
+  if (is_private()) return Status::Ok();  // no path of ours, so no sidecar to check
   if (created) detail::WriteIdentity(path_, install_id_);
   return detail::CheckIdentity(path_, install_id_, options.read_only);
 }
 
 bool Journal::Replaced() const {
-  if (in_memory()) return false;
+  if (is_private()) return false;
   FileId now = FileId::Of(path_);
   return !now.exists || now.dev != file_dev_ || now.ino != file_ino_;
 }
 
 int64_t Journal::FileBytes() const {
-  if (in_memory()) return 0;
+  if (is_private()) return 0;
   int64_t total = 0;
   for (const char* suffix : {"", "-wal"}) {
     struct stat st {};

@@ -26,9 +26,14 @@ std::optional<EventState> ParseState(std::string_view name);
 enum class Sync { kNormal, kFull };
 
 inline constexpr const char* kInMemoryPath = ":memory:";
+// SQLite's private temporary database: a file in the temporary directory, unlinked as soon
+// as it is opened, so it holds more than memory would at the cost of a 2 MiB page cache and
+// leaves nothing behind (inspect FILE.gbx stages a bundle into one).
+inline constexpr const char* kTemporaryPath = ":temporary:";
 
 struct Options {
-  std::string path;  // empty: DefaultJournalPath(); kInMemoryPath: a private in-memory journal
+  // Empty: DefaultJournalPath(). kInMemoryPath, kTemporaryPath: private to this Journal.
+  std::string path;
   Sync sync = Sync::kNormal;  // kNormal survives kill -9; kFull also survives power loss
   int busy_timeout_ms = 30000;
   bool read_only = false;
@@ -159,6 +164,8 @@ class Journal {
   const std::string& path() const { return path_; }
   // Opened with path ":memory:": SQLite's private in-memory database; no file is touched.
   bool in_memory() const { return path_ == kInMemoryPath; }
+  // In memory or temporary: no path of ours, so no sidecar, no lock, no sealer thread.
+  bool is_private() const { return in_memory() || path_ == kTemporaryPath; }
   // Bytes of the database file and its WAL.
   int64_t FileBytes() const;
   // Seals the tail into blocks and merges level-0 blocks now (normally done as they fill).

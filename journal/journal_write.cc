@@ -97,8 +97,8 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
     GLASSBOX_RETURN_IF_ERROR(st);
   }
   if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
-  bool background =
-      options_.background_seal && !options_.read_only && options_.path != kInMemoryPath;
+  bool background = options_.background_seal && !options_.read_only &&
+                    options_.path != kInMemoryPath && options_.path != kTemporaryPath;
   if (!background) return SealFull();
   if (!sealer_) sealer_ = std::make_unique<detail::BackgroundSealer>(options_);
   sealer_->Wake();

@@ -162,7 +162,8 @@ Result<ImportReport> ImportBundle(Bundle bundle, journal::Journal& journal,
                                   const ImportOptions& options);
 
 // Appends every event of `bundle`, pending, in bundle order, to a new private journal that
-// stands in for the bundle (inspect FILE.gbx, replay --bundle): no consent gate, no ledger.
-Status StageBundle(const Bundle& bundle, journal::Journal& staging);
+// stands in for the bundle (replay --bundle): no consent gate, no ledger.
+// Consumes the bundle like ImportBundle.
+Status StageBundle(Bundle bundle, journal::Journal& staging);
 
 }  // namespace glassbox::replay

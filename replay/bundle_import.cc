@@ -86,11 +86,13 @@ Result<ImportReport> ImportBundle(Bundle bundle, journal::Journal& journal,
   return report;
 }
 
-Status StageBundle(const Bundle& bundle, journal::Journal& staging) {
+Status StageBundle(Bundle bundle, journal::Journal& staging) {
   return staging.AppendFrom([&](const journal::Journal::EventSink& add) {
-    return bundle.ForEachEvent([&](std::string_view line, int64_t recorded_ms) {
+    Status st = bundle.ForEachEvent([&](std::string_view line, int64_t recorded_ms) {
       return add({line, journal::EventState::kPending, recorded_ms, {}});
     });
+    { Bundle gone = std::move(bundle); }  // as in ImportBundle: not held while sealing
+    return st;
   });
 }
 

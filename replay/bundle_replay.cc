@@ -62,8 +62,8 @@ Result<bool> AlreadyDelivered(const journal::Journal& machine, const Manifest& m
 
 // A fresh staging journal gets the bundle's events; one left by an earlier run is reused
 // (its name is the bundle's digest, and staging is one transaction: it is all there or empty).
-Result<std::unique_ptr<journal::Journal>> OpenStaging(const Bundle& bundle,
-                                                      const std::string& path) {
+// The bundle is consumed: its bytes are not held through the upload.
+Result<std::unique_ptr<journal::Journal>> OpenStaging(Bundle bundle, const std::string& path) {
   journal::Options o;
   o.path = path;
   // Staging is temporary (removed once delivered): compress for speed, not for size at rest.
@@ -72,7 +72,7 @@ Result<std::unique_ptr<journal::Journal>> OpenStaging(const Bundle& bundle,
   if (!j.ok()) return j.status();
   auto last = j.value()->LastSeq();
   if (!last.ok()) return last.status();
-  if (last.value() == 0) GLASSBOX_RETURN_IF_ERROR(StageBundle(bundle, *j.value()));
+  if (last.value() == 0) GLASSBOX_RETURN_IF_ERROR(StageBundle(std::move(bundle), *j.value()));
   // The machine's consent was checked; the environment's still applies to both alike.
   GLASSBOX_RETURN_IF_ERROR(journal::StoreConsent(*j.value(), journal::Consent::kOn));
   return j;
@@ -92,12 +92,13 @@ Config ForStaging(const Config& config) {
   return c;
 }
 
-Result<BundleReplayResult> Deliver(const Bundle& bundle, const std::string& file,
+Result<BundleReplayResult> Deliver(Bundle bundle, const std::string& file,
                                    journal::Journal& machine, const std::string& path,
                                    const Config& config, const ReplayOptions& options,
                                    ReplayEnvironment env) {
   BundleReplayResult out;
-  auto staging = OpenStaging(bundle, path);
+  const Manifest m = bundle.manifest;
+  auto staging = OpenStaging(std::move(bundle), path);
   if (!staging.ok()) return staging.status();
   journal::Journal& s = *staging.value();
   GLASSBOX_RETURN_IF_ERROR(CopyState(machine, s));
@@ -111,7 +112,6 @@ Result<BundleReplayResult> Deliver(const Bundle& bundle, const std::string& file
   if (!counts.ok()) return counts.status();
   out.complete = counts.value().pending == 0;
   if (!out.complete) return out;
-  const Manifest& m = bundle.manifest;
   journal::LedgerEntry e{0,
                          base::Rfc3339(env.now ? env.now() : base::Clock::now()),
                          "bundle",
@@ -133,7 +133,7 @@ std::string StagingPath(const std::string& machine_path, const Manifest& manifes
   return base::DirName(machine_path) + "/bundles/" + manifest.events_sha256 + ".db";
 }
 
-Result<BundleReplayResult> ReplayBundle(const Bundle& bundle, const std::string& file,
+Result<BundleReplayResult> ReplayBundle(Bundle bundle, const std::string& file,
                                         journal::Journal& machine, const std::string& machine_path,
                                         const Config& config, const ReplayOptions& options,
                                         ReplayEnvironment env) {
@@ -153,14 +153,15 @@ Result<BundleReplayResult> ReplayBundle(const Bundle& bundle, const std::string&
     return out;
   }
   if (!options.dry_run) {
-    return Deliver(bundle, file, machine, StagingPath(machine_path, bundle.manifest), config,
-                   options, std::move(env));
+    std::string staging = StagingPath(machine_path, bundle.manifest);
+    return Deliver(std::move(bundle), file, machine, staging, config, options, std::move(env));
   }
   // A dry run stages into a private temporary directory, removed afterwards.
   const char* tmp = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/glassbox-dry-run-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) return Status::IoError(tmpl + ": cannot create");
-  auto r = Deliver(bundle, file, machine, tmpl + "/staging.db", config, options, std::move(env));
+  auto r = Deliver(std::move(bundle), file, machine, tmpl + "/staging.db", config, options,
+                   std::move(env));
   RemoveStaging(tmpl + "/staging.db");
   ::rmdir(tmpl.c_str());
   return r;

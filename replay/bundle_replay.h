@@ -27,10 +27,10 @@ struct BundleReplayResult {
   bool complete = false;           // every event of the bundle is now delivered
 };
 
-// REQUIRES: `bundle` verified (ReadBundle); `machine_path` is the file `machine` was opened
-// from. `options.dry_run` stages into a temporary journal, removed afterwards, and changes
-// nothing else.
-Result<BundleReplayResult> ReplayBundle(const Bundle& bundle, const std::string& file,
+// REQUIRES: `machine_path` is the file `machine` was opened from. `options.dry_run` stages
+// into a temporary journal, removed afterwards, and changes nothing else. The bundle is
+// consumed: once staged, its bytes are dropped before the upload starts.
+Result<BundleReplayResult> ReplayBundle(Bundle bundle, const std::string& file,
                                         journal::Journal& machine, const std::string& machine_path,
                                         const Config& config, const ReplayOptions& options,
                                         ReplayEnvironment env);

@@ -90,6 +90,50 @@ TEST_F(JournalTest, AnInMemoryJournalTouchesNoFile) {
   EXPECT_THAT(names, ElementsAre("sub"));  // only the fixture's own journal directory
 }
 
+// Open files that are already unlinked: where SQLite keeps a temporary database.
+int DeletedOpenFiles() {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    fs::path target = fs::read_symlink(e.path(), ec);
+    if (!ec && target.string().ends_with(" (deleted)")) ++n;
+  }
+  return n;
+}
+
+TEST_F(JournalTest, ATemporaryJournalLivesInAnUnlinkedFileAndLeavesNothing) {
+  fs::path before = fs::current_path();
+  fs::current_path(dir_);
+  int deleted_before = DeletedOpenFiles();
+  Options o;
+  o.path = kTemporaryPath;
+  o.seal_events = 4;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j.ok()) << j.status().message();
+  EXPECT_TRUE(j.value()->is_private());
+  EXPECT_FALSE(j.value()->in_memory());
+  // Lines that do not compress, more than SQLite's page cache (2 MiB) holds: SQLite creates
+  // the file only when its pages spill.
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 1000; ++i) {
+    std::string line = Line(i), padding;
+    while (padding.size() < 4000) padding += std::to_string(random());
+    line.insert(line.size() - 1, R"(,"p":")" + padding + "\"");
+    ASSERT_TRUE(j.value()->Append({{line, EventState::kPending, i, {}}}).ok());
+  }
+  int events = 0;
+  ASSERT_TRUE(j.value()->Scan({}, [&](const StoredEvent&) { return ++events > 0; }).ok());
+  EXPECT_EQ(events, 1000);
+  EXPECT_EQ(j.value()->FileBytes(), 0);
+  EXPECT_GT(DeletedOpenFiles(), deleted_before);  // on disk, but already unlinked
+  j.value().reset();
+  EXPECT_EQ(DeletedOpenFiles(), deleted_before);
+  fs::current_path(before);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename());
+  EXPECT_THAT(names, ElementsAre("sub"));  // nothing named after the path
+}
+
 TEST_F(JournalTest, ScanReturnsEventsInAppendOrder) {
   std::string a = Line(1), b = Line(2), c = Line(3);
   std::vector<int64_t> seqs;
