@@ -28,7 +28,7 @@ void BundleLimitFlags::Register(CLI::App* cmd) {
 }
 
 replay::BundleLimits BundleLimitFlags::Resolve(const GlobalOptions& g) const {
-  replay::BundleSettings config = LoadReplayConfig(g).bundle;
+  replay::BundleSettings config = LoadReplayConfig(g, replay::EndpointCheck::kSkip).bundle;
   replay::BundleLimits limits;
   if (auto v = max_bytes ? max_bytes : config.max_bytes) limits.max_bytes = *v;
   if (auto v = max_line_bytes ? max_line_bytes : config.max_line_bytes) {
@@ -60,7 +60,7 @@ replay::Bundle ReadBundleFile(
   o.limits = g.bundle_limits.Resolve(g);
   replay::Pkey key;
   if (verify) {
-    replay::BundleSettings config = LoadReplayConfig(g).bundle;
+    replay::BundleSettings config = LoadReplayConfig(g, replay::EndpointCheck::kSkip).bundle;
     std::string key_path = verify->verify_key.empty() ? config.verify_key : verify->verify_key;
     o.require_signature = verify->require_signature || config.require_signature;
     if (o.require_signature && key_path.empty()) {

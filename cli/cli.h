@@ -91,7 +91,8 @@ void RegisterInspectPrivacy(CLI::App& inspect, const GlobalOptions& g);  // from
 void RegisterSchema(CLI::App& app, const GlobalOptions& g);
 void RegisterReplay(CLI::App& app, GlobalOptions& g);
 // --config / GLASSBOX_CONFIG, else the default path (absent: defaults). Exit 1 when broken.
-replay::Config LoadReplayConfig(const GlobalOptions& g);
+replay::Config LoadReplayConfig(const GlobalOptions& g,
+                                replay::EndpointCheck endpoint = replay::EndpointCheck::kCheck);
 void RegisterConsent(CLI::App& app, const GlobalOptions& g);
 void RegisterPurge(CLI::App& app, const GlobalOptions& g);
 void RegisterDoctor(CLI::App& app, const GlobalOptions& g);

@@ -37,7 +37,9 @@ void RunExport(const GlobalOptions& g, const ExportFlags& f) {
   if (!f.sign.empty()) key = LoadKey(f.sign, true);
   o.sign_key = key.get();
   // Written to be read back with the readers' limit: by default the same [bundle] max_bytes.
-  if (auto v = f.max_bytes ? f.max_bytes : LoadReplayConfig(g).bundle.max_bytes) o.max_bytes = *v;
+  if (auto v = f.max_bytes ? f.max_bytes
+                           : LoadReplayConfig(g, replay::EndpointCheck::kSkip).bundle.max_bytes)
+    o.max_bytes = *v;
   auto journal = OpenJournal(g);
   bool complete = true;
   auto m = replay::ExportBundle(*journal, o, &complete);

@@ -12,7 +12,8 @@ void RegisterPurge(CLI::App& app, const GlobalOptions& g) {
     bool all = false;
   };
   auto o = std::make_shared<PurgeOptions>();
-  auto* cmd = app.add_subcommand("purge", "Delete events in the given states (recorded in the ledger)");
+  auto* cmd =
+      app.add_subcommand("purge", "Delete events in the given states (recorded in the ledger)");
   cmd->add_option("--state", o->states, "pending, sent, exported or local; repeatable")
       ->check(CLI::IsMember({"pending", "sent", "exported", "local"}));
   cmd->add_flag("--all", o->all, "Every event, whatever its state");

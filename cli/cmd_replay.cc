@@ -114,9 +114,9 @@ void RunUpload(const ReplayCliOptions& o, const GlobalOptions& g) {
 
 }  // namespace
 
-replay::Config LoadReplayConfig(const GlobalOptions& g) {
+replay::Config LoadReplayConfig(const GlobalOptions& g, replay::EndpointCheck endpoint) {
   bool named = !g.config.empty();
-  auto config = replay::LoadConfig(named ? g.config : replay::DefaultConfigPath(), named);
+  auto config = replay::LoadConfig(named ? g.config : replay::DefaultConfigPath(), named, endpoint);
   // A broken or missing named config needs a person, whatever the Status kind.
   if (!config.ok()) throw Failure(kExitError, config.status().message());
   return config.value();

@@ -20,7 +20,8 @@ replay::EventFilter FilterOf(const ViewOptions& o) {
   if (!f.ok()) Fail(f.status());
   if (!o.since.empty()) {
     base::Clock::time_point t;
-    if (!base::ParseRfc3339(o.since, &t)) throw Failure(kExitUsage, "--since: not an RFC 3339 time");
+    if (!base::ParseRfc3339(o.since, &t))
+      throw Failure(kExitUsage, "--since: not an RFC 3339 time");
     f->since = base::Rfc3339(t);
   }
   return f.value();
@@ -45,7 +46,7 @@ inspect::PayloadOptions PayloadOptionsFor(const GlobalOptions& g) {
   inspect::PayloadOptions p;
   p.user_agent = std::string("glassbox/") + Version();
   // Batches and encoding as replay would send them with the same config.
-  replay::Config config = LoadReplayConfig(g);
+  replay::Config config = LoadReplayConfig(g, replay::EndpointCheck::kSkip);
   p.compression = config.upload.compression;
   p.limits.max_events = config.upload.max_batch_events;
   p.limits.max_bytes = config.upload.max_batch_bytes;

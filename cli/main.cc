@@ -10,17 +10,21 @@ int main(int argc, char** argv) {
   using namespace glassbox::cli;
   // A core dump would hold raw input values (hashed and dropped fields before anonymization);
   // the glassbox command never writes one.
-  struct rlimit no_core{0, 0};
+  struct rlimit no_core {
+    0, 0
+  };
   ::setrlimit(RLIMIT_CORE, &no_core);
   CLI::App app{"glassbox: an offline telemetry recorder that shows exactly what it sends"};
   app.set_version_flag("--version", std::string("glassbox ") + glassbox::Version());
   app.require_subcommand(1);
   GlobalOptions g;
-  app.add_option("--journal", g.journal, "Journal file (default $GLASSBOX_JOURNAL or "
-                                          "$XDG_DATA_HOME/glassbox/journal.db)");
+  app.add_option("--journal", g.journal,
+                 "Journal file (default $GLASSBOX_JOURNAL or "
+                 "$XDG_DATA_HOME/glassbox/journal.db)");
   app.add_option("--schemas", g.schemas, "Folder of schemas (Iglu layout or *.json)")
       ->envname("GLASSBOX_SCHEMAS");
-  app.add_option("--config", g.config, "Config file (default $XDG_CONFIG_HOME/glassbox/config.toml)")
+  app.add_option("--config", g.config,
+                 "Config file (default $XDG_CONFIG_HOME/glassbox/config.toml)")
       ->envname("GLASSBOX_CONFIG");
   RegisterRecord(app, g);
   RegisterSpans(app, g);

@@ -185,10 +185,11 @@ Status ApplyTable(const toml::node& n, const std::string& name,
   return Status::Ok();
 }
 
-Status Validate(const Config& c) {
+Status Validate(const Config& c, EndpointCheck endpoint) {
   const UploadPolicy& u = c.upload;
-  if (!u.endpoint.empty())
+  if (!u.endpoint.empty() && endpoint == EndpointCheck::kCheck) {
     GLASSBOX_RETURN_IF_ERROR(CheckEndpoint(u.endpoint, u.allow_insecure_http));
+  }
   if (u.backoff_base.count() <= 0 || u.backoff_max < u.backoff_base) {
     return Bad("upload.backoff_max", "a duration >= upload.backoff_base > 0");
   }
@@ -202,7 +203,7 @@ Status Validate(const Config& c) {
   return Status::Ok();
 }
 
-Status ApplyDocument(const toml::table& doc, Config* c) {
+Status ApplyDocument(const toml::table& doc, EndpointCheck endpoint, Config* c) {
   for (auto&& [k, v] : doc) {
     std::string key(k.str());
     if (key == "upload") {
@@ -215,12 +216,13 @@ Status ApplyDocument(const toml::table& doc, Config* c) {
       return Status::InvalidArgument("config: unknown key " + key);
     }
   }
-  return Validate(*c);
+  return Validate(*c, endpoint);
 }
 
 }  // namespace
 
-Result<Config> ParseConfig(std::string_view text, const std::string& source) {
+Result<Config> ParseConfig(std::string_view text, const std::string& source,
+                           EndpointCheck endpoint) {
   Config c;
   c.source = source;
   toml::table doc;
@@ -232,18 +234,18 @@ Result<Config> ParseConfig(std::string_view text, const std::string& source) {
     return Status::InvalidArgument(source + ":" + std::to_string(at.line) + ":" +
                                    std::to_string(at.column) + ": " + std::string(e.description()));
   }
-  Status st = ApplyDocument(doc, &c);
+  Status st = ApplyDocument(doc, endpoint, &c);
   if (!st.ok()) return Status::InvalidArgument(source + ": " + st.message());
   return c;
 }
 
-Result<Config> LoadConfig(const std::string& path, bool must_exist) {
+Result<Config> LoadConfig(const std::string& path, bool must_exist, EndpointCheck endpoint) {
   auto text = base::ReadFile(path, 1 << 20);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound && !must_exist) return Config{};
     return text.status();
   }
-  return ParseConfig(text.value(), path);
+  return ParseConfig(text.value(), path, endpoint);
 }
 
 std::string DefaultConfigPath() { return base::XdgHome("CONFIG") + "/glassbox/config.toml"; }

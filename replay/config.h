@@ -73,11 +73,18 @@ struct Config {
   std::string source;  // the file it came from, "" for built-in defaults
 };
 
+// Checking upload.endpoint takes libcurl's URL parser (the transport's own, so both read a
+// URL alike), and libcurl is loaded only for uploads (replay/curl_api.h). Commands that never
+// upload (import, export, inspect) read the config without that one check.
+enum class EndpointCheck { kCheck, kSkip };
+
 // Parses TOML text; `source` names the file in error messages.
-Result<Config> ParseConfig(std::string_view text, const std::string& source);
+Result<Config> ParseConfig(std::string_view text, const std::string& source,
+                           EndpointCheck endpoint = EndpointCheck::kCheck);
 // Reads `path`. A missing file gives the defaults when `must_exist` is false (the default
 // path), and an error when true (a path the user named).
-Result<Config> LoadConfig(const std::string& path, bool must_exist);
+Result<Config> LoadConfig(const std::string& path, bool must_exist,
+                          EndpointCheck endpoint = EndpointCheck::kCheck);
 // $XDG_CONFIG_HOME/glassbox/config.toml
 std::string DefaultConfigPath();
 

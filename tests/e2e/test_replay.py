@@ -50,13 +50,19 @@ class ReplayDeliveryTest(ReplayCase):
         recorded = self.run_gb("record", "cli_event", "--field", "command=x", env=traced)
         self.assertIn("libsqlite3.so", recorded.stderr)  # the trace works
         self.assertFalse("libcurl" in recorded.stderr, "record loaded libcurl")
-        for cmd in (["inspect", "events"], ["inspect", "ledger"], ["doctor"]):
+        for cmd in (["inspect", "events"], ["inspect", "ledger"], ["inspect", "payload"],
+                    ["doctor"]):
             self.assertFalse("libcurl" in self.run_gb(*cmd, env=traced).stderr,
                              f"{cmd} loaded libcurl")
         replayed = self.replay(env=traced)
         self.assertEqual(replayed.returncode, 0, replayed.stderr[-500:])
         self.assertTrue("libcurl.so.4" in replayed.stderr, "replay did not load libcurl")
         self.assertEqual(len(self.collector.accepted_events()), 1)
+        # The bundle commands read the same config (its endpoint set) and never upload.
+        bundle = os.path.join(self.dir, "b.gbx")
+        for cmd in (["export", "--all", "--out", bundle], ["import", bundle], ["inspect", bundle]):
+            proc = self.run_gb(*cmd, env=traced)
+            self.assertFalse("libcurl" in proc.stderr, f"{cmd} loaded libcurl")
 
     def test_a_retried_batch_carries_the_same_idempotency_key(self):
         self.write_config(max_batch_events=100)

@@ -138,6 +138,17 @@ TEST(Config, PlainHttpOnlyToLoopbackUnlessAllowed) {
             std::string::npos);
 }
 
+TEST(Config, CommandsThatNeverUploadSkipOnlyTheEndpointCheck) {
+  std::string text = "[upload]\nendpoint = \"ftp://x/y\"\n";
+  EXPECT_FALSE(ParseConfig(text, "test.toml").ok());
+  auto skipped = ParseConfig(text, "test.toml", EndpointCheck::kSkip);
+  ASSERT_TRUE(skipped.ok()) << skipped.status().message();
+  EXPECT_EQ(skipped->upload.endpoint, "ftp://x/y");
+  // Everything else is still checked.
+  EXPECT_FALSE(ParseConfig(text + "backoff_base = \"0s\"\n", "t", EndpointCheck::kSkip).ok());
+  EXPECT_FALSE(ParseConfig("[nope]\n", "t", EndpointCheck::kSkip).ok());
+}
+
 TEST(Config, HeadersResolveFromEnvAndFilesAndErrorsNeverShowValues) {
   Config c =
       Parse("[upload]\nheaders = { \"X-Api-Key\" = \"env:GB_TEST_KEY\", \"X-Lit\" = \"plain\" }\n");
