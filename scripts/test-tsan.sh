@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the concurrency tests under ThreadSanitizer and runs them (ctest label
-# "concurrency"): threads sharing a Recorder, several Recorders on one journal.
+# "concurrency"): threads sharing a Recorder, several Recorders on one journal; then the
+# upload loop's tests, whose next batch is keyed and compressed on a worker thread.
 # Usage: scripts/test-tsan.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,7 +9,9 @@ build=${1:-$root/build-tsan}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DGLASSBOX_WERROR=ON \
   -DGLASSBOX_BENCH=OFF -DGLASSBOX_SANITIZE=thread >/dev/null
-cmake --build "$build" --target concurrency_test
+cmake --build "$build" --target concurrency_test replay_test
 # TSan's shadow memory does not fit every randomized layout of recent kernels: run without ASLR.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   setarch "$(uname -m)" -R ctest --test-dir "$build" -L concurrency --output-on-failure -j2
+TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
+  "$build/tests/replay/replay_test" --gtest_filter='UploaderTest.*' --gtest_brief=1

@@ -2,6 +2,7 @@
 #include "replay/uploader.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <deque>
 #include <set>
@@ -178,6 +179,44 @@ TEST_F(UploaderTest, PayloadTooLargeSplitsTheBatchAndSendsTheHalves) {
   for (const auto& s : transport_.sent)
     sizes.push_back(std::count(s.body.begin(), s.body.end(), '\n'));
   EXPECT_EQ(sizes, (std::vector<size_t>{8, 4, 2, 2, 4}));
+}
+
+// Each batch after the first is keyed and compressed on a worker while the one before it is
+// in flight; a 413 changes the run's course, and that prepared batch must be dropped.
+TEST_F(UploaderTest, BatchesPreparedAheadCarryTheirOwnKeyAndAreDroppedWhenTheRunChanges) {
+  j_.Add(30);
+  policy_.max_batch_events = 4;
+  policy_.compression = Compression::kZstd;
+  transport_.script = {Answer(200), Answer(200), Answer(413)};  // the third batch: 4 -> 2+2
+  UploadReport r = Upload();
+  EXPECT_EQ(r.outcome, Outcome::kDone);
+  std::string all;
+  std::vector<size_t> sizes;
+  for (const auto& s : transport_.sent) {
+    std::string body(ZSTD_getFrameContentSize(s.body.data(), s.body.size()), '\0');
+    ASSERT_EQ(ZSTD_decompress(body.data(), body.size(), s.body.data(), s.body.size()), body.size());
+    EXPECT_EQ(s.headers.at("Idempotency-Key"), base::Sha256Hex(body));
+    sizes.push_back(std::count(body.begin(), body.end(), '\n'));
+    if (&s != &transport_.sent[2]) all += body;  // the refused one is sent again as halves
+  }
+  // 4, 4, the refused 4, its halves; then the halved limits (2 events, half the refused
+  // body's bytes) hold for the rest, so the batch of 4 prepared before the 413 is not sent.
+  ASSERT_GT(sizes.size(), 5u);
+  EXPECT_EQ(std::vector<size_t>(sizes.begin(), sizes.begin() + 5),
+            (std::vector<size_t>{4, 4, 4, 2, 2}));
+  size_t rest = 0;
+  for (size_t i = 5; i < sizes.size(); ++i) {
+    EXPECT_LE(sizes[i], 2u) << "batch " << i;
+    rest += sizes[i];
+  }
+  EXPECT_EQ(rest, 30u - 12u);
+  std::string expected;
+  ASSERT_TRUE(j_->Scan({}, [&](const journal::StoredEvent& e) {
+                  expected.append(e.line).push_back('\n');
+                  return true;
+                }).ok());
+  EXPECT_EQ(all, expected);  // every event once, in journal order
+  EXPECT_EQ(j_.Count(EventState::kSent), 30);
 }
 
 TEST_F(UploaderTest, SingleEventTooLargeNeedsAPerson) {
