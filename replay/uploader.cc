@@ -4,6 +4,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "base/digest.h"
 #include "base/ids.h"
@@ -148,9 +149,13 @@ Status Run::PrepareAhead(const Batch& current) {
   ahead->batch = std::move(next.value());
   const std::string* body = &ahead->batch.body;
   Compression compression = policy_.compression;
-  ahead->wire = std::async(std::launch::async, [body, compression] {
-    return Ahead::Done{base::Sha256Hex(*body), Compress(*body, compression)};
-  });
+  try {
+    ahead->wire = std::async(std::launch::async, [body, compression] {
+      return Ahead::Done{base::Sha256Hex(*body), Compress(*body, compression)};
+    });
+  } catch (const std::system_error&) {
+    return Status::Ok();  // no thread to spare: the batch is built again when it is due
+  }
   ahead_ = std::move(ahead);
   return Status::Ok();
 }
