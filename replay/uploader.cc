@@ -18,10 +18,10 @@ SeqRange RangeOf(const Batch& b) { return {b.seqs.front() - 1, b.seqs.back()}; }
 
 // The batch after the one in flight, built from the journal on the replay thread and then
 // keyed (SHA-256) and compressed on a worker while the collector answers: the two take about
-// 40% of a replay's CPU, which otherwise waits for the network. Used only if the run goes on
-// exactly as expected (its range starts at the cursor, with the same limits); otherwise
-// dropped, and nothing about it was stored. Never moved, so the worker's pointer to the body
-// stays valid; `wire` is declared last, so it is destroyed (the worker joined) first.
+// a third of a replay's CPU (bench/README.md), and the replay thread would otherwise wait. Used
+// only if the run goes on exactly as expected (its range starts at the cursor, with the same
+// limits); otherwise dropped, and nothing about it was stored. Never moved, so the worker's pointer
+// to the body stays valid; `wire` is declared last, so it is destroyed (the worker joined) first.
 struct Ahead {
   Batch batch;  // sha256 filled in from `wire` when taken
   int64_t after_seq = 0;
