@@ -44,7 +44,6 @@ void Emit(const ViewOptions& o, const inspect::Json& json, const std::string& te
 
 inspect::PayloadOptions PayloadOptionsFor(const GlobalOptions& g) {
   inspect::PayloadOptions p;
-  p.user_agent = std::string("glassbox/") + Version();
   // Batches and encoding as replay would send them with the same config.
   replay::Config config = LoadReplayConfig(g, replay::EndpointCheck::kSkip);
   p.compression = config.upload.compression;

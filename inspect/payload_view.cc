@@ -8,6 +8,7 @@
 
 #include "base/files.h"
 #include "inspect/views.h"
+#include "replay/uploader.h"
 
 namespace glassbox::inspect {
 namespace {
@@ -29,10 +30,12 @@ Status WriteBatchFiles(const std::string& dir, int64_t index, const replay::Batc
 Json Describe(int64_t index, const replay::Batch& b, const std::string& wire,
               const PayloadOptions& o) {
   std::string encoding = replay::CompressionName(o.compression);
-  Json headers = {{"Content-Type", "application/x-ndjson"},
-                  {"User-Agent", o.user_agent},
-                  {"Idempotency-Key", b.sha256}};
-  if (o.compression != replay::Compression::kNone) headers["Content-Encoding"] = encoding;
+  // Replay's own headers (without the configured extras, which may hold secrets), so the
+  // view cannot drift from what is sent.
+  Json headers = Json::object();
+  for (const auto& [name, value] : replay::BatchHeaders(b.sha256, o.compression, {})) {
+    headers[name] = value;
+  }
   return {{"index", index},
           {"events", b.events()},
           {"body_bytes", b.body.size()},

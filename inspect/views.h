@@ -46,7 +46,6 @@ struct PayloadOptions {
   replay::BatchLimits limits;
   replay::Compression compression = replay::Compression::kZstd;
   std::string out_dir;  // when set: batch-NNNN.body (wire bytes) and batch-NNNN.ndjson
-  std::string user_agent;
 };
 // The whole document, as nlohmann's dump(2) would print it.
 Status WritePayloadJson(const journal::Journal& journal, const PayloadOptions& options,
