@@ -53,7 +53,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Schemas schemas;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   nlohmann::json input;
-  if (!glassbox::recorder::ParseInput(text, "fuzz", &input).ok()) return 0;
+  glassbox::Status parsed = glassbox::recorder::ParseInput(text, "fuzz", &input);
+  // ParseInput's simdjson fast path must agree with the nlohmann reference on every input:
+  // the same verdict, the same words, the same value.
+  nlohmann::json reference;
+  glassbox::Status expected =
+      glassbox::recorder::detail::ParseInputWithNlohmann(text, "fuzz", &reference);
+  if (parsed.ok() != expected.ok() || parsed.message() != expected.message()) __builtin_trap();
+  if (parsed.ok() && (input != reference || input.dump() != reference.dump())) __builtin_trap();
+  if (!parsed.ok()) return 0;
   glassbox::recorder::AnonymizeOptions options;
   options.hmac_key = "fuzz-key";
   auto cli_event = schemas.registry->Find("cli_event");

@@ -8,14 +8,33 @@ namespace {
 using schema::Node;
 using schema::Privacy;
 
+// Where the walk is, for error messages only: a chain of steps on the stack, rendered as a
+// JSON-pointer-like path when a field is refused, so a valid event builds no path strings.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view key;
+  size_t index = 0;
+  bool is_index = false;
+
+  std::string Render() const {
+    if (!parent) return "/";
+    std::string out;
+    for (const Path* p = this; p->parent; p = p->parent) {
+      out.insert(0, "/" + (p->is_index ? std::to_string(p->index) : std::string(p->key)));
+    }
+    return out;
+  }
+};
+
+// Consumes its input: kept values and object members are moved into the result, not copied.
 class Walker {
  public:
   Walker(const schema::Schema& schema, const AnonymizeOptions& options, Anonymized& out)
       : schema_(schema), options_(options), out_(out) {}
 
   // Returns false (with error_ set) on bad input; *keep is false for dropped values.
-  bool Visit(const Node& node, const nlohmann::json& in, const std::string& path,
-             nlohmann::json* result, bool* keep) {
+  bool Visit(const Node& node, nlohmann::json& in, const Path& path, nlohmann::json* result,
+             bool* keep) {
     *keep = true;
     if (in.is_null() && node.kind != Node::Kind::kLeaf) {
       *result = nullptr;  // a nullable container; validation decides whether null is allowed
@@ -35,20 +54,19 @@ class Walker {
   Status error() const { return error_; }
 
  private:
-  bool Fail(const std::string& path, const std::string& what) {
-    error_ = Status::InvalidEvent(schema_.key().Uri() + ": field " + (path.empty() ? "/" : path) +
-                                  ": " + what);
+  bool Fail(const Path& path, const std::string& what) {
+    error_ = Status::InvalidEvent(schema_.key().Uri() + ": field " + path.Render() + ": " + what);
     return false;
   }
 
-  bool VisitLeaf(const Node& node, const nlohmann::json& in, nlohmann::json* result, bool* keep) {
+  bool VisitLeaf(const Node& node, nlohmann::json& in, nlohmann::json* result, bool* keep) {
     switch (node.privacy) {
       case Privacy::kDrop:
         *keep = false;
         return true;
       case Privacy::kClear:
-        *result = in;
-        if (node.scrub && in.is_string() && options_.scrubber) {
+        *result = std::move(in);
+        if (node.scrub && result->is_string() && options_.scrubber) {
           options_.scrubber(result->get_ref<std::string&>(), out_.redactions);
         }
         return true;
@@ -59,22 +77,28 @@ class Walker {
     }
   }
 
-  bool VisitObject(const Node& node, const nlohmann::json& in, const std::string& path,
-                   nlohmann::json* result) {
+  bool VisitObject(const Node& node, nlohmann::json& in, const Path& path, nlohmann::json* result) {
     if (!in.is_object()) return Fail(path, "expected an object");
-    *result = nlohmann::json::object();
-    for (auto it = in.begin(); it != in.end(); ++it) {
-      auto named = node.properties.find(it.key());
+    auto& members = in.get_ref<nlohmann::json::object_t&>();
+    nlohmann::json out = nlohmann::json::object();
+    auto& kept = out.get_ref<nlohmann::json::object_t&>();
+    while (!members.empty()) {
+      auto field = members.extract(members.begin());  // key and value move, nothing is copied
+      auto named = node.properties.find(field.key());
       bool declared = named != node.properties.end();
       const Node* child = declared ? named->second : node.element;
-      std::string key = declared ? it.key() : ScrubKey(child, it.key(), *result);
-      std::string child_path = path + "/" + key;
-      if (!child) return Fail(child_path, "unknown field (not in the schema)");
+      if (!declared) field.key() = ScrubKey(child, field.key(), out);
+      Path step{&path, field.key()};
+      if (!child) return Fail(step, "unknown field (not in the schema)");
       nlohmann::json value;
       bool keep = true;
-      if (!Visit(*child, it.value(), child_path, &value, &keep)) return false;
-      if (keep) (*result)[key] = std::move(value);
+      if (!Visit(*child, field.mapped(), step, &value, &keep)) return false;
+      if (!keep) continue;
+      field.mapped() = std::move(value);
+      auto placed = kept.insert(std::move(field));
+      if (!placed.inserted) placed.position->second = std::move(placed.node.mapped());
     }
+    *result = std::move(out);
     return true;
   }
 
@@ -93,18 +117,20 @@ class Walker {
     return unique;
   }
 
-  bool VisitArray(const Node& node, const nlohmann::json& in, const std::string& path,
-                  nlohmann::json* result) {
+  bool VisitArray(const Node& node, nlohmann::json& in, const Path& path, nlohmann::json* result) {
     if (!in.is_array()) return Fail(path, "expected an array");
-    *result = nlohmann::json::array();
-    for (size_t i = 0; i < in.size(); ++i) {
+    auto& items = in.get_ref<nlohmann::json::array_t&>();
+    nlohmann::json out = nlohmann::json::array();
+    auto& kept = out.get_ref<nlohmann::json::array_t&>();
+    kept.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
       nlohmann::json value;
       bool keep = true;
-      if (!Visit(*node.element, in[i], path + "/" + std::to_string(i), &value, &keep)) {
-        return false;
-      }
-      if (keep) result->push_back(std::move(value));
+      Path step{&path, {}, i, true};
+      if (!Visit(*node.element, items[i], step, &value, &keep)) return false;
+      if (keep) kept.push_back(std::move(value));
     }
+    *result = std::move(out);
     return true;
   }
 
@@ -124,10 +150,15 @@ std::string HashValue(schema::Privacy privacy, const nlohmann::json& value,
 
 Result<Anonymized> Anonymize(const schema::Schema& schema, const nlohmann::json& input,
                              const AnonymizeOptions& options) {
+  return Anonymize(schema, nlohmann::json(input), options);
+}
+
+Result<Anonymized> Anonymize(const schema::Schema& schema, nlohmann::json&& input,
+                             const AnonymizeOptions& options) {
   Anonymized out;
   Walker walker(schema, options, out);
   bool keep = true;
-  if (!walker.Visit(schema.root(), input, "", &out.data, &keep)) return walker.error();
+  if (!walker.Visit(schema.root(), input, Path{}, &out.data, &keep)) return walker.error();
   GLASSBOX_RETURN_IF_ERROR(schema.Validate(out.data));
   return out;
 }

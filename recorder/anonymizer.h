@@ -32,5 +32,8 @@ std::string HashValue(schema::Privacy privacy, const nlohmann::json& value,
 
 Result<Anonymized> Anonymize(const schema::Schema& schema, const nlohmann::json& input,
                              const AnonymizeOptions& options);
+// The same, consuming `input`: its values are moved into the result rather than copied.
+Result<Anonymized> Anonymize(const schema::Schema& schema, nlohmann::json&& input,
+                             const AnonymizeOptions& options);
 
 }  // namespace glassbox::recorder

@@ -10,11 +10,17 @@ namespace glassbox::recorder {
 
 inline constexpr size_t kMaxInputBytes = 1 << 20;  // one event's input JSON
 inline constexpr int kMaxDepth = 32;
-inline constexpr size_t kMaxFields = 10000;        // object members + array elements
+inline constexpr size_t kMaxFields = 10000;  // object members + array elements
 
 // Parses `text` into `out`, refusing: bytes over kMaxInputBytes, invalid JSON or UTF-8,
 // nesting deeper than kMaxDepth, more than kMaxFields values, duplicate keys, non-finite or
 // out-of-range numbers, and a top level that is not an object. `what` prefixes messages.
 Status ParseInput(std::string_view text, std::string_view what, nlohmann::json* out);
+
+namespace detail {
+// The reference ParseInput is checked against (tests, fuzz): nlohmann's parser with every
+// limit enforced as it reads. ParseInput itself tries simdjson first and falls back to this.
+Status ParseInputWithNlohmann(std::string_view text, std::string_view what, nlohmann::json* out);
+}  // namespace detail
 
 }  // namespace glassbox::recorder

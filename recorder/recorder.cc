@@ -145,10 +145,11 @@ Result<std::string> Recorder::Impl::Write(std::string_view schema_name, std::str
     return schema.status();
   }
   nlohmann::json input;
-  Status parsed = recorder::ParseInput(data_json, schema.value()->key().Uri(), &input);
+  Status parsed = recorder::ParseInput(data_json, schema.value()->uri(), &input);
   auto identity = CurrentIdentity();
-  auto anonymized = parsed.ok() ? recorder::Anonymize(*schema.value(), input, identity->anonymize)
-                                : Result<recorder::Anonymized>(parsed);
+  auto anonymized =
+      parsed.ok() ? recorder::Anonymize(*schema.value(), std::move(input), identity->anonymize)
+                  : Result<recorder::Anonymized>(parsed);
   if (!anonymized.ok()) {
     ++refused;
     return anonymized.status();
@@ -156,7 +157,7 @@ Result<std::string> Recorder::Impl::Write(std::string_view schema_name, std::str
   auto now = base::Clock::now();
   recorder::EventParts parts;
   parts.event_id = base::NewUuidV7(now);
-  parts.schema = schema.value()->key().Uri();
+  parts.schema = schema.value()->uri();
   parts.phase = phase;
   parts.span_id = span_id;
   parts.recorded_at = base::Rfc3339(now);

@@ -109,5 +109,59 @@ TEST(InputGuard, AcceptsShellMetacharactersAndNewlinesVerbatim) {
   EXPECT_EQ(out["a"], "$(rm -rf /); `id` | && > < * ? ' \" \\ \n\r\t end");
 }
 
+// ParseInput reads with simdjson and falls back to nlohmann's parser (the reference) for
+// anything the fast path is unsure of. Both must give the same verdict, words and value,
+// including at each limit's edge and where the two libraries read numbers differently.
+TEST(InputGuard, FastPathAgreesWithTheReferenceParser) {
+  std::string many_fields = "{\"a\":[";
+  for (size_t i = 0; i + 2 < kMaxFields; ++i) many_fields += i ? ",0" : "0";
+  many_fields += "]}";
+  const std::vector<std::string> inputs = {
+      R"({"a":[1,"x",null,{"b":true}],"c":-1.5e-3,"d":"caf\u00e9 \ud83d\ude00"})",
+      R"({"n":-0,"m":-0.0,"u":18446744073709551615,"big":18446744073709551616})",
+      R"({"i":-9223372036854775808,"j":-9223372036854775809,"f":1E2,"g":1e-400})",
+      R"({"h":1e400})",
+      R"({"a":1,"a":2})",
+      R"({"a":{"b":1,"b":1}})",
+      "{\"a\":\"x\ty\"}",
+      R"({"a":"\u0000"})",
+      R"({"\u0000":1})",
+      R"({"a":"\ud800"})",
+      "{\"a\":\"\xff\"}",
+      "\xEF\xBB\xBF{\"a\":1}",
+      R"({"a":1} x)",
+      R"( {"a":1} )",
+      R"([1])",
+      R"("s")",
+      "",
+      Nested(kMaxDepth),
+      Nested(kMaxDepth + 1),
+      many_fields,
+      many_fields + " ",
+      "{\"a\":[" + std::string(kMaxFields, '1') + "]}",
+  };
+  std::string over_limit = many_fields;
+  over_limit.insert(over_limit.size() - 2, ",0");
+  for (const std::string& text : inputs) {
+    nlohmann::json fast, reference;
+    Status fast_st = ParseInput(text, "t", &fast);
+    Status reference_st = detail::ParseInputWithNlohmann(text, "t", &reference);
+    SCOPED_TRACE(text.substr(0, 60));
+    EXPECT_EQ(fast_st.ok(), reference_st.ok());
+    EXPECT_EQ(fast_st.message(), reference_st.message());
+    if (fast_st.ok() && reference_st.ok()) {
+      EXPECT_EQ(fast, reference);
+      EXPECT_EQ(fast.dump(), reference.dump());
+    }
+  }
+  for (const std::string& text : {many_fields, over_limit}) {
+    nlohmann::json fast, reference;
+    EXPECT_EQ(ParseInput(text, "t", &fast).ok(),
+              detail::ParseInputWithNlohmann(text, "t", &reference).ok());
+  }
+  EXPECT_FALSE(Parse(over_limit).ok());
+  EXPECT_TRUE(Parse(many_fields).ok());
+}
+
 }  // namespace
 }  // namespace glassbox::recorder
