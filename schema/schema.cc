@@ -131,6 +131,7 @@ Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string 
   if (!key.ok()) return key.status();
   std::unique_ptr<Schema> s(new Schema());
   s->key_ = key.value();
+  s->uri_ = s->key_.Uri();
   s->file_ = std::move(file);
   s->doc_ = std::move(doc);
   PlanBuilder builder(*s);

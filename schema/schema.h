@@ -55,6 +55,7 @@ class Schema {
  public:
   ~Schema();
   const SchemaKey& key() const { return key_; }
+  const std::string& uri() const { return uri_; }  // key().Uri(), kept: every event names it
   const std::string& file() const { return file_; }
   const nlohmann::json& document() const { return doc_; }
   const Node& root() const { return *root_; }
@@ -77,6 +78,7 @@ class Schema {
   template <typename Adapter>
   Status ValidateWith(const Adapter& adapter) const;
   SchemaKey key_;
+  std::string uri_;
   std::string file_;
   nlohmann::json doc_;
   std::vector<std::unique_ptr<Node>> nodes_;
