@@ -61,7 +61,24 @@ class Journal::Impl {
     int level;
     int64_t events, bytes;
   };
+  SealTarget TargetFor(int level) const;
   Status NextSealTarget(SealTarget* target);
+  // A bulk append into an empty tail writes whole blocks straight from the events instead of
+  // tail rows that sealing reads back (bulk_append.cc).
+  struct Bulk {
+    bool direct = false;  // every event so far went into blocks (none into the tail)
+    SealTarget target{};
+    int64_t next_seq = 0;
+    std::string body, states;  // the block being filled: lines, one state byte each
+    std::vector<int64_t> ms;   // each line's recorded_at
+    std::vector<size_t> ends;  // where each line ends in body
+    int blocks = 0;            // written so far
+  };
+  Status StartBulk(Bulk* bulk);
+  Status AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq);
+  Status WriteBulkBlock(Bulk* bulk, int64_t* seq);
+  Status SpillBulk(Bulk* bulk, int64_t* seq);
+  Status MergeAfterBulk(const Bulk& bulk);
   Status LevelIsEmpty(int level, bool* empty);
   Status SealOnce(const SealTarget& target, bool force, bool* sealed);
   Status MergeLevel(int level, int fan_in, bool force, bool* merged);

@@ -73,14 +73,18 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
 Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& produce,
                                  const LedgerEntry* ledger) {
   int64_t seq = 0;
+  Bulk bulk;
   {
     Transaction txn(db_);
     GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
-    GLASSBOX_RETURN_IF_ERROR(produce([&](const NewEvent& e) { return InsertOne(e, &seq); }));
+    GLASSBOX_RETURN_IF_ERROR(StartBulk(&bulk));
+    GLASSBOX_RETURN_IF_ERROR(produce([&](const NewEvent& e) { return AddBulk(&bulk, e, &seq); }));
+    GLASSBOX_RETURN_IF_ERROR(SpillBulk(&bulk, &seq));  // a last, partial block goes to the tail
     if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
     GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   }
   if (seq == 0) return Status::Ok();
+  (void)MergeAfterBulk(bulk);
   // Housekeeping again: the tail rows a bulk append sealed leave their pages free, as many as
   // the events' uncompressed text (15 times the journal at rest after an import); give them
   // back now rather than keep a file-sized hole.
@@ -138,16 +142,19 @@ Status Journal::Impl::LevelIsEmpty(int level, bool* empty) {
 // upper-level block's worth in the tail while every level below that one is empty: then the
 // events go straight into it, compressed once instead of up to three times, and journal order
 // still holds (a level's blocks stay newer than every block of the levels above it).
-Status Journal::Impl::NextSealTarget(SealTarget* target) {
+Journal::Impl::SealTarget Journal::Impl::TargetFor(int level) const {
   const int64_t fan_in[] = {1, options_.merge_blocks, options_.top_merge_blocks};
-  SealTarget by_level[3];
   int64_t events = 1, bytes = 1;
-  for (int level = 0; level < 3; ++level) {
-    events *= level == 0 ? options_.seal_events : fan_in[level];
-    bytes = std::min<int64_t>(level == 0 ? options_.seal_bytes : bytes * fan_in[level],
+  for (int l = 0; l <= level; ++l) {
+    events *= l == 0 ? options_.seal_events : fan_in[l];
+    bytes = std::min<int64_t>(l == 0 ? options_.seal_bytes : bytes * fan_in[l],
                               static_cast<int64_t>(detail::kMaxBlockBytes / 2));
-    by_level[level] = {level, events, bytes};
   }
+  return {level, events, bytes};
+}
+
+Status Journal::Impl::NextSealTarget(SealTarget* target) {
+  const SealTarget by_level[3] = {TargetFor(0), TargetFor(1), TargetFor(2)};
   *target = by_level[0];
   int64_t tail = 0;
   {

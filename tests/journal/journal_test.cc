@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -306,6 +307,114 @@ TEST_F(JournalTest, AScanResumedInsideARewrittenBlockReadsItAfresh) {
 }
 
 // import and a staged bundle append through AppendFrom: more events than are held at once.
+// A bulk append into an empty tail writes whole blocks straight from the events, at the
+// level sealing would have chosen, and its seqs continue the tail's sequence.
+class BulkAppendTest : public JournalTest {
+ protected:
+  void SetUp() override {
+    JournalTest::SetUp();
+    options_.merge_blocks = 2;      // level-1 blocks of 8 events
+    options_.top_merge_blocks = 2;  // level-2 blocks of 16
+    Reopen();
+  }
+  // Appends events from..to in one AppendFrom; `span_at` opens a span at that event.
+  Status Bulk(int from, int to, int span_at = 0, int fail_at = 0) {
+    return j_->AppendFrom([&](const Journal::EventSink& add) {
+      for (int i = from; i <= to; ++i) {
+        if (i == fail_at) return Status::IoError("the bundle ran out");
+        std::string line = Line(i);
+        SpanChange span;
+        if (i == span_at) span = {SpanChange::Kind::kOpen, "s1"};
+        GLASSBOX_RETURN_IF_ERROR(add({line, EventState::kPending, i, span}));
+      }
+      return Status::Ok();
+    });
+  }
+  std::vector<int64_t> Seqs() {
+    std::vector<int64_t> seqs;
+    EXPECT_TRUE(j_->Scan({}, [&](const StoredEvent& e) {
+                    seqs.push_back(e.seq);
+                    return true;
+                  }).ok());
+    return seqs;
+  }
+  static std::vector<std::string> Expected(int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i <= to; ++i) out.push_back(Line(i));
+    return out;
+  }
+  int64_t AtLevel(int level) {
+    std::string sql = "SELECT count(*) FROM blocks WHERE level = " + std::to_string(level);
+    return Count(sql.c_str());
+  }
+  // Journal order across levels: every block of a higher level holds older events than every
+  // block of a lower one (merges rely on it).
+  int64_t OrderViolations() {
+    return Count(
+        "SELECT count(*) FROM blocks hi, blocks lo WHERE hi.level > lo.level AND "
+        "hi.last_seq > lo.first_seq");
+  }
+};
+
+TEST_F(BulkAppendTest, IntoAnEmptyJournalWholeBlocksAreWrittenAndSeqsContinue) {
+  ASSERT_TRUE(Bulk(1, 40).ok());
+  // 2 level-2 blocks straight from the events; the last 8 went to the tail and were sealed
+  // into a level-1 block as before.
+  EXPECT_EQ(AtLevel(2), 2);
+  EXPECT_EQ(AtLevel(1), 1);
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_EQ(OrderViolations(), 0);
+  EXPECT_EQ(Lines(), Expected(1, 40));
+  std::vector<int64_t> seqs = Seqs();
+  ASSERT_EQ(seqs.size(), 40u);
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], static_cast<int64_t>(i) + 1);
+  std::vector<int64_t> next;
+  std::string line = Line(41);
+  ASSERT_TRUE(j_->Append({{line, EventState::kPending, 41, {}}}, &next).ok());
+  EXPECT_EQ(next, std::vector<int64_t>{41});
+  ASSERT_TRUE(Bulk(42, 60).ok());  // the tail holds event 41: these go through it
+  EXPECT_EQ(Lines(), Expected(1, 60));
+  seqs = Seqs();
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  EXPECT_EQ(std::adjacent_find(seqs.begin(), seqs.end()), seqs.end());
+  std::string report;
+  EXPECT_TRUE(j_->IntegrityCheck(&report).ok()) << report;
+}
+
+TEST_F(BulkAppendTest, BelowANonEmptyLevelWholeBlocksGoThereAndMergeUp) {
+  ASSERT_TRUE(Bulk(1, 4).ok());  // held, then through the tail: sealed into a level-0 block
+  ASSERT_EQ(TailRows(), 0);
+  ASSERT_EQ(AtLevel(0), 1);
+  ASSERT_TRUE(Bulk(5, 40).ok());  // level 0 is not empty: 9 whole level-0 blocks, then merged
+  EXPECT_EQ(OrderViolations(), 0);
+  EXPECT_EQ(AtLevel(2), 2);
+  EXPECT_EQ(AtLevel(1), 1);
+  EXPECT_EQ(AtLevel(0), 0);
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_EQ(Lines(), Expected(1, 40));
+}
+
+TEST_F(BulkAppendTest, ASpanChangeSendsThatEventAndEveryLaterOneThroughTheTail) {
+  // Events 1-16 make a whole block; 17-19 are held when event 20 opens a span, so they go to
+  // the tail first, and 20-40 after them.
+  ASSERT_TRUE(Bulk(1, 40, /*span_at=*/20).ok());
+  EXPECT_EQ(Lines(), Expected(1, 40));
+  EXPECT_EQ(OrderViolations(), 0);
+  int spans = 0;
+  ASSERT_TRUE(j_->ListSpans([&](const OpenSpan&) { return ++spans > 0; }).ok());
+  EXPECT_EQ(spans, 1);
+}
+
+TEST_F(BulkAppendTest, AFailedBulkAppendLeavesNoBlockAndNoSeqBehind) {
+  ASSERT_FALSE(Bulk(1, 40, 0, /*fail_at=*/37).ok());  // after two whole blocks were written
+  EXPECT_EQ(Blocks(), 0);
+  EXPECT_TRUE(Lines().empty());
+  std::vector<int64_t> seqs;
+  std::string line = Line(1);
+  ASSERT_TRUE(j_->Append({{line, EventState::kPending, 1, {}}}, &seqs).ok());
+  EXPECT_EQ(seqs, std::vector<int64_t>{1});
+}
+
 TEST_F(JournalTest, AppendFromIsAllOrNothingAndLeavesNoFreePagesBehind) {
   const int n = 600;
   std::string padding(2000, 'x');  // big lines: their tail pages are freed when sealed
