@@ -59,6 +59,7 @@ Result<ImportReport> ImportBundle(Bundle bundle, journal::Journal& journal,
   ImportReport report;
   auto present = FindPresent(bundle, journal, &report.present);
   if (!present.ok()) return present.status();
+  bundle.ForgetIds();  // the append compresses whole blocks while the bundle is walked
   // Under consent `local` imported events stay on this machine, like recorded ones.
   auto state = consent == journal::Consent::kLocal ? journal::EventState::kLocal
                                                    : journal::EventState::kPending;
@@ -87,6 +88,7 @@ Result<ImportReport> ImportBundle(Bundle bundle, journal::Journal& journal,
 }
 
 Status StageBundle(Bundle bundle, journal::Journal& staging) {
+  bundle.ForgetIds();
   return staging.AppendFrom([&](const journal::Journal::EventSink& add) {
     Status st = bundle.ForEachEvent([&](std::string_view line, int64_t recorded_ms) {
       return add({line, journal::EventState::kPending, recorded_ms, {}});
