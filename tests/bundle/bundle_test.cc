@@ -216,6 +216,13 @@ TEST_F(BundleTest, FindGivesEachEventsPlaceInBundleOrder) {
   EXPECT_EQ(place, 6);
   EXPECT_EQ(b->Find("00000000-0000-4000-8000-000000000000"), -1);
   EXPECT_EQ(b->Find("not an id"), -1);
+  // Once the ids are given back, Find knows none, and the events still walk in full.
+  std::string text = EventText(b.value());
+  std::string first_id(EventIdOf(text.substr(0, text.find('\n'))));
+  ASSERT_EQ(b->Find(first_id), 0);
+  b->ForgetIds();
+  EXPECT_EQ(b->Find(first_id), -1);
+  EXPECT_EQ(EventText(b.value()), text);
 }
 
 TEST_F(BundleTest, EmptyExportIsAValidBundleWithNoTimeRange) {
