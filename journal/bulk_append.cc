@@ -1,4 +1,4 @@
-// Bulk appends (import, `record --ndjson`, a bundle being staged) into a journal whose tail is
+// Bulk appends (import, a bundle staged for `replay --bundle`) into a journal whose tail is
 // empty write whole blocks straight from the events, inside the append's one transaction:
 // no tail rows that sealing would read back, compress and delete. The blocks are the ones
 // sealing would have made (NextSealTarget): the highest level whose lower levels are all
