@@ -33,6 +33,12 @@ Status Journal::Impl::StartBulk(Bulk* bulk) {
     level = above;
   }
   bulk->target = TargetFor(level);
+  // The text of a block being filled is held, with its compressed copy, while the caller holds
+  // its own input (an import: the bundle's file); sealing's 32 MiB for a level-2 block of big
+  // lines would put that over the 64 MiB the commands stay under. 4,096 typical events are
+  // 2.7 MB, so only streams of very long lines get smaller blocks.
+  constexpr int64_t kMaxHeldBytes = 8 << 20;
+  bulk->target.bytes = std::min(bulk->target.bytes, kMaxHeldBytes);
   Stmt next;
   GLASSBOX_RETURN_IF_ERROR(
       next.Prepare(db_,

@@ -394,6 +394,26 @@ TEST_F(BulkAppendTest, BelowANonEmptyLevelWholeBlocksGoThereAndMergeUp) {
   EXPECT_EQ(Lines(), Expected(1, 40));
 }
 
+// A block being filled is held in memory with its compressed copy while the caller holds its
+// own input, so a stream of very long lines closes blocks at 8 MiB instead of sealing's 32.
+TEST_F(BulkAppendTest, BlocksOfVeryLongLinesCloseAtEightMiB) {
+  options_.merge_blocks = 8;  // the defaults: level-2 blocks of up to 32 MiB when sealed
+  options_.top_merge_blocks = 4;
+  Reopen();
+  const std::string pad(600 << 10, 'x');
+  ASSERT_TRUE(j_->AppendFrom([&](const Journal::EventSink& add) {
+                  for (int i = 1; i <= 24; ++i) {
+                    std::string line =
+                        R"({"event_id":"e)" + std::to_string(i) + R"(","p":")" + pad + "\"}";
+                    GLASSBOX_RETURN_IF_ERROR(add({line, EventState::kPending, i, {}}));
+                  }
+                  return Status::Ok();
+                }).ok());
+  EXPECT_EQ(AtLevel(2), 1);  // 14 lines reach 8 MiB; the other 10 went through the tail
+  EXPECT_LE(Count("SELECT max(raw_bytes) FROM blocks WHERE level = 2"), (8 << 20) + (601 << 10));
+  EXPECT_EQ(Count("SELECT sum(count) FROM blocks") + TailRows(), 24);
+}
+
 TEST_F(BulkAppendTest, ASpanChangeSendsThatEventAndEveryLaterOneThroughTheTail) {
   // Events 1-16 make a whole block; 17-19 are held when event 20 opens a span, so they go to
   // the tail first, and 20-40 after them.
