@@ -138,10 +138,7 @@ Status Journal::Impl::LevelIsEmpty(int level, bool* empty) {
   return st;
 }
 
-// Level 0 unless a bulk append (import, record --ndjson, a bundle being staged) left a whole
-// upper-level block's worth in the tail while every level below that one is empty: then the
-// events go straight into it, compressed once instead of up to three times, and journal order
-// still holds (a level's blocks stay newer than every block of the levels above it).
+// How many events (and, for long lines, bytes) one block of `level` takes.
 Journal::Impl::SealTarget Journal::Impl::TargetFor(int level) const {
   const int64_t fan_in[] = {1, options_.merge_blocks, options_.top_merge_blocks};
   int64_t events = 1, bytes = 1;
@@ -153,6 +150,10 @@ Journal::Impl::SealTarget Journal::Impl::TargetFor(int level) const {
   return {level, events, bytes};
 }
 
+// Level 0 unless a bulk append (import, record --ndjson, a bundle being staged) left a whole
+// upper-level block's worth in the tail while every level below that one is empty: then the
+// events go straight into it, compressed once instead of up to three times, and journal order
+// still holds (a level's blocks stay newer than every block of the levels above it).
 Status Journal::Impl::NextSealTarget(SealTarget* target) {
   const SealTarget by_level[3] = {TargetFor(0), TargetFor(1), TargetFor(2)};
   *target = by_level[0];
