@@ -114,17 +114,4 @@ Status Journal::Impl::SpillBulk(Bulk* bulk, int64_t* seq) {
   return Status::Ok();
 }
 
-// Direct blocks arrive many at a time (an import of 100,000 events writes 24 level-2 blocks),
-// so each level is merged for as long as it has a full run.
-Status Journal::Impl::MergeAfterBulk(const Bulk& bulk) {
-  if (bulk.blocks == 0) return Status::Ok();
-  const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
-  for (int level = bulk.target.level; level < 2; ++level) {
-    for (bool merged = true; merged;) {
-      GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], /*force=*/false, &merged));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace glassbox::journal

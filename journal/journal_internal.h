@@ -78,7 +78,6 @@ class Journal::Impl {
   Status AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq);
   Status WriteBulkBlock(Bulk* bulk, int64_t* seq);
   Status SpillBulk(Bulk* bulk, int64_t* seq);
-  Status MergeAfterBulk(const Bulk& bulk);
   Status LevelIsEmpty(int level, bool* empty);
   Status SealOnce(const SealTarget& target, bool force, bool* sealed);
   Status MergeLevel(int level, int fan_in, bool force, bool* merged);

@@ -84,7 +84,7 @@ Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& 
     GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   }
   if (seq == 0) return Status::Ok();
-  (void)MergeAfterBulk(bulk);
+  if (bulk.blocks > 0) (void)MergeFull(/*force=*/false, bulk.target.level);
   // Housekeeping again: the tail rows a bulk append sealed leave their pages free, as many as
   // the events' uncompressed text (15 times the journal at rest after an import); give them
   // back now rather than keep a file-sized hole.
@@ -347,17 +347,18 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
   return Status::Ok();
 }
 
-// After a new block of `from_level`, one full run per level is all there can be, and the next
-// level can only have filled if this one merged. Forced (Seal()), every level is merged in runs
-// of its fan-in.
+// Merges each level from `from_level` up for as long as it has a full run of its fan-in (a
+// seal adds one block, a bulk append below a non-empty level may add dozens); a level that
+// merged nothing leaves nothing new for the next. Forced (Seal()), every level is
+// merged in runs of up to its fan-in.
 Status Journal::Impl::MergeFull(bool force, int from_level) {
   const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
   for (int level = from_level; level < 2; ++level) {
-    bool merged = false;
-    do {
+    bool any = false;
+    for (bool merged = true; merged; any = any || merged) {
       GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], force, &merged));
-    } while (force && merged);
-    if (!force && !merged) break;
+    }
+    if (!force && !any) break;
   }
   return Status::Ok();
 }
