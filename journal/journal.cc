@@ -9,6 +9,7 @@
 
 #include "base/digest.h"
 #include "base/files.h"
+#include "base/ids.h"
 #include "base/status_util.h"
 #include "journal/block_codec.h"
 #include "journal/journal_internal.h"
@@ -148,8 +149,13 @@ void Journal::Abandon() {
 Status Journal::Init(const Options& options) {
   if (!is_private()) GLASSBOX_RETURN_IF_ERROR(detail::CheckWalHeader(path_));
   GLASSBOX_RETURN_IF_ERROR(detail::Configure(db_, options));
+  const int64_t now_ms = base::UnixMillis(base::Clock::now());
+  bool record_whole_check = false;
   if (!is_private() && options.check_on_open) {
-    GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_));
+    bool whole = detail::WholeCheckDue(db_, path_, options, now_ms);
+    GLASSBOX_RETURN_IF_ERROR(detail::CheckOnOpen(db_, path_, whole));
+    record_whole_check =
+        whole && !options.read_only && detail::WholeCheckIsRecorded(path_, options);
   }
   GLASSBOX_RETURN_IF_ERROR(detail::CheckForeignSchema(db_, path_));
   bool created = false;
@@ -160,6 +166,11 @@ Status Journal::Init(const Options& options) {
   if (!id.ok()) return id.status();
   install_id_ = id.value();
   if (is_private()) return Status::Ok();  // no path of ours, so no sidecar to check
+  if (record_whole_check) {
+    // Not recording it only means the next open checks the whole file again.
+    Status recorded = SetMeta("checked_at", std::to_string(now_ms));
+    if (recorded.code() == StatusCode::kCorruption) return recorded;
+  }
   if (created) detail::WriteIdentity(path_, install_id_);
   return detail::CheckIdentity(path_, install_id_, options.read_only);
 }

@@ -44,17 +44,23 @@ struct Options {
   int seal_events = 128;
   int64_t seal_bytes = 1 << 20;
   int seal_compression_level = 3;
-  int merge_blocks = 8;      // 1,024 events per level-1 block
-  int top_merge_blocks = 4;  // 4,096 events per level-2 block
+  int merge_blocks = 8;             // 1,024 events per level-1 block
+  int top_merge_blocks = 4;         // 4,096 events per level-2 block
   int merge_compression_level = 8;  // as small as 9 on event streams, ~25% faster (bench/README.md)
   // Seal and merge in a background thread with its own connection instead of inside
   // Append(), so an append costs its commit and no compression. The thread starts the first
   // time a seal is due and finishes what was asked of it when the Journal closes.
   bool background_seal = false;
-  // Run quick_check over the whole file at open (found damage is then recovered before any
-  // write). The background sealer's own connection skips it: the same process checked the
-  // file a moment ago, and on a large journal the check reads every page.
+  // Run quick_check at open (found damage is then recovered before any write). The
+  // background sealer's own connection skips it: the same process checked the file a moment
+  // ago, and on a large journal the check reads every page.
   bool check_on_open = true;
+  // A file up to `whole_check_bytes` is checked whole at every open (about a millisecond).
+  // A larger one is checked whole when its last whole check (meta `checked_at`) is older than
+  // `whole_check_interval_ms`, and otherwise only in the tables a write goes through, so a
+  // process's start-up does not grow with the journal (journal/check.cc).
+  int64_t whole_check_bytes = 8 << 20;
+  int64_t whole_check_interval_ms = 24 * 3600 * 1000;
 };
 
 struct SpanChange {

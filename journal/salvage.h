@@ -35,9 +35,16 @@ Status WriteSalvage(Journal& fresh, const Salvage& s);
 // True when `line` is a JSON object with a string event_id.
 bool LooksLikeEvent(std::string_view line);
 // The checks run at every open: the WAL header before SQLite reads the WAL, then truncation
-// against the database header and quick_check.
+// against the database header and quick_check, over the whole file or (`whole` false) over
+// the tables a write goes through.
 Status CheckWalHeader(const std::string& path);
-Status CheckOnOpen(sqlite3* db, const std::string& path);
+Status CheckOnOpen(sqlite3* db, const std::string& path, bool whole);
+// Whether this open should check the whole file: always for a small file or one that is not
+// (yet) a complete journal, and for a large one when its last whole check is `interval_ms`
+// old. Errors count as "due": the whole check then says what is wrong.
+bool WholeCheckDue(sqlite3* db, const std::string& path, const Options& options, int64_t now_ms);
+// Whether a whole check of this file is worth recording (meta `checked_at`).
+bool WholeCheckIsRecorded(const std::string& path, const Options& options);
 // journal.db.id holds the install id of the journal at that path. SQLite cannot tell a WAL
 // that belongs to another database (it replays it), but the install id it brings along then
 // differs: CheckIdentity returns Corruption. A missing file is written (best effort).

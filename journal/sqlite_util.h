@@ -35,6 +35,7 @@ class Stmt {
   bool Step(Status* status);
   Status Exec();  // steps to completion
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view Text(int col) const;
   void Reset() {
     sqlite3_reset(stmt_);

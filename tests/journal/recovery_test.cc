@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/ids.h"
 #include "journal/block_codec.h"
 #include "journal/consent.h"
 #include "journal/sqlite_util.h"
@@ -202,6 +203,78 @@ TEST_F(RecoveryTest, RowThatIsNotAnEventIsFoundByTheDeepCheck) {
   DeepCheckResult check;
   ASSERT_TRUE(DeepCheck(*j.value(), &check).ok());
   EXPECT_THAT(check.problem, HasSubstr("1 stored row(s) are not events"));
+}
+
+// The first page of `table`'s b-tree (its root), as a byte offset in the file.
+int64_t RootPageOffset(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  detail::Stmt s;
+  EXPECT_TRUE(s.Prepare(db,
+                        "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM "
+                        "sqlite_schema WHERE name = ?")
+                  .ok());
+  s.Bind(1, table);
+  Status st;
+  int64_t offset = s.Step(&st) ? (s.Int(0) - 1) * s.Int(1) : -1;
+  s = detail::Stmt();
+  sqlite3_close(db);
+  return offset;
+}
+
+// Above whole_check_bytes (0 here: every file), an open checks the tables a write goes
+// through, and the whole file only when the last whole check (meta checked_at) is a whole
+// interval old. A damaged `blocks` page is then found by the next whole check, not every open.
+TEST_F(RecoveryTest, LargeJournalIsCheckedWholeOncePerIntervalAndItsWriteTablesAtEveryOpen) {
+  Build(10);  // created empty, so checked whole without a record
+  options_.whole_check_bytes = 0;
+  {
+    auto j = Journal::Open(options_);  // no whole check recorded yet: due
+    ASSERT_TRUE(j.ok()) << j.status().message();
+    auto checked = j.value()->GetMeta("checked_at");
+    ASSERT_TRUE(checked.ok()) << checked.status().message();
+    int64_t now = base::UnixMillis(base::Clock::now());
+    EXPECT_LE(now - std::stoll(checked.value()), 60000);
+  }
+  int64_t blocks_root = RootPageOffset(options_.path, "blocks");
+  ASSERT_GT(blocks_root, 0);
+  Damage(blocks_root, std::string(1, '\xff'));  // not a b-tree page type
+  {
+    auto scoped = Journal::Open(options_);
+    EXPECT_TRUE(scoped.ok()) << "only the write tables were due: " << scoped.status().message();
+  }
+
+  options_.whole_check_interval_ms = 0;
+  auto whole = Journal::Open(options_);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_TRUE(IsDamage(whole.status())) << whole.status().message();
+  EXPECT_THAT(whole.status().message(), HasSubstr("quick_check"));
+}
+
+TEST_F(RecoveryTest, LargeJournalHasItsTailCheckedAtEveryOpen) {
+  Build(10);
+  options_.whole_check_bytes = 0;
+  ASSERT_TRUE(Journal::Open(options_).ok());  // records a whole check: the next is a day away
+  Damage(RootPageOffset(options_.path, "tail"), std::string(1, '\xff'));
+  auto j = Journal::Open(options_);
+  ASSERT_FALSE(j.ok());
+  EXPECT_TRUE(IsDamage(j.status())) << j.status().message();
+  EXPECT_THAT(j.status().message(), HasSubstr("quick_check"));
+}
+
+TEST_F(RecoveryTest, WholeChecksAreRecordedOnlyForLargeFilesOpenedForWriting) {
+  Build(10);
+  auto recorded = [this] {
+    auto j = Journal::Open(options_);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    return j.ok() && j.value()->GetMeta("checked_at").ok();
+  };
+  EXPECT_FALSE(recorded());  // 8 MiB by default: this file is small, checked whole each time
+  options_.whole_check_bytes = 0;
+  options_.read_only = true;
+  EXPECT_FALSE(recorded());  // large, but a reader does not write
+  options_.read_only = false;
+  EXPECT_TRUE(recorded());
 }
 
 TEST_F(RecoveryTest, RecoverDoesNothingWhenTheFileWasAlreadyReplaced) {
