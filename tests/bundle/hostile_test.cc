@@ -1,7 +1,9 @@
 // Hostile and broken bundles: each is refused with a clear error, and nothing is returned.
 #include <algorithm>
+#include <map>
 
 #include "base/canonical_json.h"
+#include "base/ids.h"
 #include "replay/bundle_internal.h"
 #include "tests/bundle/fixture.h"
 
@@ -257,6 +259,50 @@ TEST_F(HostileTest, FramesWithoutChecksumsAndSkippableFramesAreRefused) {
 TEST_F(HostileTest, EmptyLinesAreRefused) {
   std::string manifest = base::CanonicalJson(HonestManifest(lines_).ToJson()) + "\n";
   ExpectRefused(Sealed(Frame(manifest + "\n" + lines_)), "line 2: empty line");
+}
+
+// Lines are checked in batches of 1,024, half of each on a helper thread: the refusal is still
+// the first one in file order, and a streamed read still gets every line, in order.
+TEST_F(HostileTest, LinesCheckedOnTwoThreadsKeepFileOrder) {
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < 2500; ++i) {  // batches of events 0-1023, 1024-2047, 2048-2499
+    auto e = Event(i % 8);
+    e["event_id"] = base::NewUuidV7();
+    lines.push_back(e.dump());
+  }
+  auto bundle = [this](const std::vector<std::string>& ls) {
+    std::string text;
+    for (const auto& l : ls) text += l + "\n";
+    return Encode(HonestManifest(text), text);
+  };
+  std::vector<std::string> seen;
+  ReadOptions o = Reading();
+  o.on_event = [&](std::string_view line, int64_t) {
+    seen.emplace_back(line);
+    return Status::Ok();
+  };
+  ASSERT_TRUE(ParseBundle(bundle(lines), o).ok());
+  EXPECT_EQ(seen, lines);
+
+  // Event i is on line i + 2 (the manifest is line 1). In the second batch this thread checks
+  // events 1024-1535 and the helper 1536-2047.
+  auto with = [&](std::map<size_t, std::string> changed) {
+    auto ls = lines;
+    for (const auto& [i, line] : changed) ls[i] = line;
+    return bundle(ls);
+  };
+  auto bad_data = [&](size_t i) {
+    auto e = nlohmann::ordered_json::parse(lines[i]);
+    e["data"] = 5;
+    return e.dump();
+  };
+  const std::string why = ": \"data\" must be an object";
+  ExpectRefused(with({{1100, bad_data(1100)}, {1800, bad_data(1800)}}), "line 1102" + why);
+  ExpectRefused(with({{1700, bad_data(1700)}, {2400, bad_data(2400)}}), "line 1702" + why);
+  ExpectRefused(with({{300, bad_data(300)}, {2100, bad_data(2100)}}), "line 302" + why);
+  // A refusal that needs no parsing still comes after a parsed line's refusal before it.
+  ExpectRefused(with({{1700, bad_data(1700)}, {1900, "{}"}}), "line 1702" + why);
+  ExpectRefused(with({{1600, "{}"}, {1700, bad_data(1700)}}), "line 1602: does not start with");
 }
 
 // inspect FILE.gbx stages lines as they come (ReadOptions::on_event): the same lines, in
