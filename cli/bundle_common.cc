@@ -1,7 +1,8 @@
 // Reading bundles from the command line: limits, verification, and the bundle served as a
 // journal to inspect.
-#include <deque>
+#include <exception>
 #include <iostream>
+#include <optional>
 
 #include "cli/cli.h"
 
@@ -91,26 +92,26 @@ std::unique_ptr<journal::Journal> OpenBundleAsJournal(const GlobalOptions& g,
   auto j = journal::Journal::Open(o);
   if (!j.ok()) Fail(j.status());
   journal::Journal& staging = *j.value();
-  // Staged as the lines come, 1,024 (a level-1 block's worth) at a time: 4,096 held 3 MB of
-  // lines at once, and the view of a bundle at the size limit peaked at 68 MiB instead of 61.
-  // A refused bundle exits before any view runs, and the staging journal goes with the process.
-  std::deque<std::string> lines;  // a deque: growing it never moves what `events` points into
-  std::vector<journal::NewEvent> events;
-  auto flush = [&] {
-    Status st = staging.Append(events);
-    lines.clear();
-    events.clear();
-    return st;
-  };
-  constexpr size_t kChunk = 1024;
-  replay::Bundle bundle =
-      ReadBundleFile(g, path, nullptr, [&](std::string_view line, int64_t recorded_ms) {
-        lines.emplace_back(line);
-        events.push_back({lines.back(), journal::EventState::kPending, recorded_ms, {}});
-        return lines.size() == kChunk ? flush() : Status::Ok();
+  // Staged as the lines come, through the bulk append (whole blocks written directly, no
+  // tail to seal), in one transaction. A refused bundle exits before any view runs, and the
+  // staging journal goes with the process. The reader's Failure is carried out of the
+  // journal's transaction and thrown after it has rolled back.
+  std::optional<replay::Bundle> bundle;
+  std::exception_ptr refused;
+  Status staged = staging.AppendFrom([&](const journal::Journal::EventSink& add) {
+    try {
+      bundle = ReadBundleFile(g, path, nullptr, [&](std::string_view line, int64_t recorded_ms) {
+        return add({line, journal::EventState::kPending, recorded_ms, {}});
       });
-  if (Status st = flush(); !st.ok()) Fail(st);
-  const replay::Manifest& m = bundle.manifest;
+    } catch (const Failure&) {
+      refused = std::current_exception();
+      return Status::InvalidEvent("bundle refused");
+    }
+    return Status::Ok();
+  });
+  if (refused) std::rethrow_exception(refused);
+  if (!staged.ok()) Fail(staged);
+  const replay::Manifest& m = bundle->manifest;
   // On stderr, so that --format json output stays one JSON document.
   std::cerr << "bundle " << path << ": " << m.event_count << " event(s) from install "
             << m.source_install_id << ", created " << m.created_at << ", "
