@@ -30,11 +30,22 @@ std::string OneFrame(std::string_view text) {
   return out;
 }
 
+// The input as one line: ParseLine (simdjson checks UTF-8 first) and its reference (RapidJSON
+// checks it) must agree on the verdict, the message and the value.
+void CompareLineParsers(std::string_view line) {
+  rapidjson::Document fast, reference;
+  Status a = replay::detail::ParseLine(line, 64, "line 2", &fast);
+  Status b = replay::detail::ParseLineCheckingUtf8InRapidJson(line, 64, "line 2", &reference);
+  if (a.ok() != b.ok() || a.message() != b.message()) __builtin_trap();
+  if (a.ok() && fast != reference) __builtin_trap();
+}
+
 }  // namespace
 
 int ParseFuzzedBundle(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (rest.size() <= (64 << 10)) CompareLineParsers(rest);
   std::string file;
   switch (data[0] % 3) {
     case 0:

@@ -4,6 +4,7 @@
 
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
@@ -77,16 +78,17 @@ bool HasDuplicateKey(const rapidjson::Value& v) {
   return std::adjacent_find(names.begin(), names.end()) != names.end();
 }
 
-}  // namespace
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+constexpr unsigned kValidateUtf8 = rapidjson::kParseValidateEncodingFlag;
 
-Status ParseLine(std::string_view line, int max_depth, std::string_view what,
-                 rapidjson::Document* out) {
+template <unsigned kFlags>
+Status ParseLineWith(std::string_view line, int max_depth, std::string_view what,
+                     rapidjson::Document* out) {
   CheckedRapidBuilder builder(out, max_depth);
   rapidjson::MemoryStream text(line.data(), line.size());
   rapidjson::ParseResult parsed;
   auto generate = [&](rapidjson::Document&) {
-    constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                                rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
     thread_local rapidjson::Reader reader;  // keeps its parse stack from line to line
     parsed = reader.Parse<kFlags>(text, builder);
     return !parsed.IsError();
@@ -111,6 +113,24 @@ Status ParseLine(std::string_view line, int max_depth, std::string_view what,
     return Status::InvalidEvent(std::string(what) + ": " + builder.problem);
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+// RapidJSON checking UTF-8 as it copies each string was an eighth of reading a bundle;
+// simdjson checks a whole line many times faster. A line it refuses is parsed with RapidJSON's
+// own check, which finds the same bad byte and words the refusal as before.
+Status ParseLine(std::string_view line, int max_depth, std::string_view what,
+                 rapidjson::Document* out) {
+  if (simdjson::validate_utf8(line.data(), line.size())) {
+    return ParseLineWith<kParseFlags>(line, max_depth, what, out);
+  }
+  return ParseLineWith<kParseFlags | kValidateUtf8>(line, max_depth, what, out);
+}
+
+Status ParseLineCheckingUtf8InRapidJson(std::string_view line, int max_depth, std::string_view what,
+                                        rapidjson::Document* out) {
+  return ParseLineWith<kParseFlags | kValidateUtf8>(line, max_depth, what, out);
 }
 
 Status ParseLine(std::string_view line, int max_depth, std::string_view what, nlohmann::json* out) {

@@ -208,6 +208,43 @@ TEST_F(HostileTest, BytesAfterANulAndHugeNumbersAreRefused) {
   ExpectRefused(Encode(HonestManifest(lines), lines), "not valid JSON");
 }
 
+// simdjson checks a line's UTF-8 first; a line it refuses goes to RapidJSON's own check,
+// which words the refusal. Both parsers must agree on every line: verdict, message, value.
+TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
+  const std::string bad[] = {"\xff",     "\xc0\xaf",     "\x80",
+                             "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
+  const std::string good[] = {"caf\xc3\xa9", "\xf0\x9d\x84\x9e", "\\ud834\\udd1e", "plain"};
+  auto line_with = [&](const std::string& text) {  // the raw bytes, not JSON-escaped
+    std::string line = Event(1).dump();
+    const std::string member = R"("data":{)";
+    return line.insert(line.find(member) + member.size(), "\"x\":\"" + text + "\","), line;
+  };
+  for (const auto& b : bad) {
+    std::string line = line_with(b);
+    std::string lines = WithEvent(1, line);
+    ExpectRefused(Encode(HonestManifest(lines), lines), "line 3: not valid JSON (at byte");
+  }
+  for (const auto& text : {std::string("{\"a\":\"") + "\xff" + "\"}",
+                           std::string("{\"\xc3\xa9\":1}"), std::string("[\"\xed\xa0\x80\"]"),
+                           std::string("{\"a\":\"\\udc00\"}"), std::string("\xef\xbb\xbf{}")}) {
+    rapidjson::Document fast, reference;
+    Status a = detail::ParseLine(text, 64, "line 2", &fast);
+    Status b = detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference);
+    EXPECT_EQ(a.ok(), b.ok()) << text;
+    EXPECT_EQ(a.message(), b.message()) << text;
+    if (a.ok() && b.ok()) {
+      EXPECT_TRUE(fast == reference) << text;
+    }
+  }
+  for (const auto& g : good) {
+    rapidjson::Document fast, reference;
+    std::string text = "{\"a\":\"" + g + "\"}";
+    ASSERT_TRUE(detail::ParseLine(text, 64, "line 2", &fast).ok()) << text;
+    ASSERT_TRUE(detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference).ok());
+    EXPECT_TRUE(fast == reference) << text;
+  }
+}
+
 TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
   std::string deep = Event(0).dump();
   std::string open(100000, '['), close(100000, ']');
