@@ -131,7 +131,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const Options& options) {
   FileId opened = FileId::Of(j->path_);
   j->file_dev_ = opened.dev;
   j->file_ino_ = opened.ino;
-  sqlite3_busy_timeout(j->db_, options.busy_timeout_ms);
+  detail::SetBusyWait(j->db_, &j->options_.busy_timeout_ms);
   Status st = j->Init(j->options_);
   if (!st.ok()) {
     j->Abandon();

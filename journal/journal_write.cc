@@ -93,6 +93,9 @@ Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& 
 }
 
 Status Journal::Impl::MaybeSeal(int64_t last_seq) {
+  if (tail_first_floor_ > 0 && last_seq - tail_first_floor_ + 1 < options_.seal_events) {
+    return Status::Ok();
+  }
   Status st;
   int64_t first = 0;
   {
@@ -100,6 +103,8 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
     if (min_tail_.Step(&st)) first = min_tail_.Int(0);
     GLASSBOX_RETURN_IF_ERROR(st);
   }
+  // An empty tail (another process sealed it): whatever comes next has a larger seq.
+  tail_first_floor_ = first == 0 ? last_seq + 1 : first;
   if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
   bool background = options_.background_seal && !options_.read_only &&
                     options_.path != kInMemoryPath && options_.path != kTemporaryPath;

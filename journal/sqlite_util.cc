@@ -1,9 +1,34 @@
 #include "journal/sqlite_util.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace glassbox::journal::detail {
+namespace {
+
+// SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms between tries. The locks a journal
+// waits for are held far shorter (a record() commit, the background sealer's insert and
+// delete), so that first millisecond was most of a waiting record()'s time. This one sleeps
+// 20 µs, doubling to at most 1 ms, until `timeout_ms` has passed since the first try.
+int BusyWait(void* timeout_ms, int count) {
+  using Clock = std::chrono::steady_clock;
+  thread_local Clock::time_point first_try;  // one lock is waited for at a time per thread
+  const Clock::time_point now = Clock::now();
+  if (count == 0) first_try = now;
+  if (now - first_try >= std::chrono::milliseconds(*static_cast<const int*>(timeout_ms))) {
+    return 0;
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(std::min(20 << std::min(count, 6), 1000)));
+  return 1;
+}
+
+}  // namespace
+
+void SetBusyWait(sqlite3* db, const int* timeout_ms) {
+  sqlite3_busy_handler(db, BusyWait, const_cast<int*>(timeout_ms));
+}
 
 Status SqlError(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

@@ -12,6 +12,10 @@ namespace glassbox::journal::detail {
 
 Status SqlError(sqlite3* db, int rc, std::string_view what);
 
+// Waits for a lock held by another connection for up to `timeout_ms` (sqlite_util.cc). The
+// pointed-to value must outlive the connection.
+void SetBusyWait(sqlite3* db, const int* timeout_ms);
+
 // A prepared statement that is reset (bindings cleared) whenever a Reset guard leaves scope.
 class Stmt {
  public:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -160,6 +161,54 @@ TEST_F(JournalTest, FullTailIsSealedIntoBlocksAndScansTheSame) {
   ASSERT_TRUE(j_->Seal().ok());
   EXPECT_EQ(TailRows(), 0);
   EXPECT_EQ(Lines(), expected);
+}
+
+// Each connection remembers a lower bound of the tail's first seq and asks SQLite only when
+// that bound says a seal may be due. Another connection sealing meanwhile leaves the bound
+// low, never high: a due seal is still made, and one that is not due is not.
+TEST_F(JournalTest, AppendsThroughTwoConnectionsSealWhenTheTailIsFull) {
+  auto other = Journal::Open(options_);
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  auto append = [](Journal& j, int i) {
+    std::string line = Line(i);
+    ASSERT_TRUE(j.Append({{line, EventState::kPending, i, {}}}).ok());
+  };
+  for (int i = 1; i <= 3; ++i) append(*j_, i);
+  for (int i = 4; i <= 6; ++i) append(*other.value(), i);  // seals 1-4 when 4 comes
+  EXPECT_EQ(Blocks(), 1);
+  EXPECT_EQ(TailRows(), 2);
+  append(*j_, 7);  // 5-7: three rows, not due
+  EXPECT_EQ(Blocks(), 1);
+  EXPECT_EQ(TailRows(), 3);
+  append(*j_, 8);  // 5-8: due, though this connection last saw the tail start at 1
+  EXPECT_EQ(Blocks(), 2);
+  EXPECT_EQ(TailRows(), 0);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 8; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+}
+
+// A lock held by another connection is waited for, and given up with Busy once
+// busy_timeout_ms has passed.
+TEST_F(JournalTest, AppendWaitsForALockAndGivesUpAfterTheTimeout) {
+  options_.busy_timeout_ms = 300;
+  auto other = Journal::Open(options_);
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  std::string line = Line(1);
+  ASSERT_TRUE(detail::Exec(j_->db(), "BEGIN IMMEDIATE").ok());
+  auto start = std::chrono::steady_clock::now();
+  Status busy = other.value()->Append({{line, EventState::kPending, 1, {}}});
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(busy.code(), StatusCode::kBusy) << busy.message();
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(detail::Exec(j_->db(), "COMMIT").ok());
+  });
+  Status waited_for = other.value()->Append({{line, EventState::kPending, 1, {}}});
+  release.join();
+  EXPECT_TRUE(waited_for.ok()) << waited_for.message();
+  EXPECT_EQ(TailRows(), 1);
 }
 
 // With background sealing an append only commits; the sealer thread (its own connection)
