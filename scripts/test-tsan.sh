@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the concurrency tests under ThreadSanitizer and runs them (ctest label
 # "concurrency"): threads sharing a Recorder, several Recorders on one journal; then the
-# upload loop's tests, whose next batch is keyed and compressed on a worker thread.
+# upload loop's tests, whose next batch is keyed and compressed on a worker thread, and the
+# other code that runs threads: a bundle's lines checked on two threads, HMAC contexts kept per
+# thread, a lock waited for while another thread holds it.
 # Usage: scripts/test-tsan.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,9 +11,15 @@ build=${1:-$root/build-tsan}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DGLASSBOX_WERROR=ON \
   -DGLASSBOX_BENCH=OFF -DGLASSBOX_SANITIZE=thread >/dev/null
-cmake --build "$build" --target concurrency_test replay_test
+cmake --build "$build" --target concurrency_test replay_test bundle_test base_test journal_test
 # TSan's shadow memory does not fit every randomized layout of recent kernels: run without ASLR.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   setarch "$(uname -m)" -R ctest --test-dir "$build" -L concurrency --output-on-failure -j2
 TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
   "$build/tests/replay/replay_test" --gtest_filter='UploaderTest.*' --gtest_brief=1
+TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
+  "$build/tests/bundle/bundle_test" --gtest_filter='HostileTest.LinesCheckedOnTwoThreads*' --gtest_brief=1
+TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
+  "$build/tests/base/base_test" --gtest_filter='HmacSha256.*' --gtest_brief=1
+TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
+  "$build/tests/journal/journal_test" --gtest_filter='JournalTest.AppendWaits*:JournalTest.Background*' --gtest_brief=1
