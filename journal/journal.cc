@@ -166,13 +166,15 @@ Status Journal::Init(const Options& options) {
   if (!id.ok()) return id.status();
   install_id_ = id.value();
   if (is_private()) return Status::Ok();  // no path of ours, so no sidecar to check
+  if (created) detail::WriteIdentity(path_, install_id_);
+  GLASSBOX_RETURN_IF_ERROR(detail::CheckIdentity(path_, install_id_, options.read_only));
+  // Written only into a journal that passed every check. Not recording it only means the
+  // next open checks the whole file again.
   if (record_whole_check) {
-    // Not recording it only means the next open checks the whole file again.
     Status recorded = SetMeta("checked_at", std::to_string(now_ms));
     if (recorded.code() == StatusCode::kCorruption) return recorded;
   }
-  if (created) detail::WriteIdentity(path_, install_id_);
-  return detail::CheckIdentity(path_, install_id_, options.read_only);
+  return Status::Ok();
 }
 
 bool Journal::Replaced() const {

@@ -262,7 +262,8 @@ Status Reader::CheckBatch() {
       checks[i] = CheckLine(BatchLine(i), batch_first_line_ + static_cast<int64_t>(i));
     }
   };
-  size_t half = n >= kParallelLines && std::thread::hardware_concurrency() > 1 ? n / 2 : n;
+  static const bool kOneCore = std::thread::hardware_concurrency() <= 1;  // reads /sys: once
+  size_t half = n >= kParallelLines && !kOneCore ? n / 2 : n;
   std::thread helper;
   if (half < n) {
     try {
