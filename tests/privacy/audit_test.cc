@@ -106,6 +106,36 @@ TEST_F(AuditTest, TheReportNeverShowsTheInstallKey) {
   EXPECT_EQ(PrivacyAuditJson(a).dump().find(key), std::string::npos);
 }
 
+// Stored lines are read with simdjson; one it refuses (here an integer over 64 bits, which
+// nlohmann reads as a double) is read with nlohmann, so its event and values still count.
+// Redactions are summed from either.
+TEST_F(AuditTest, LinesSimdjsonRefusesAreAuditedToo) {
+  recorder_.reset();
+  journal::Options o;
+  o.path = dir_ / "journal.db";
+  auto j = journal::Journal::Open(o);
+  ASSERT_TRUE(j.ok()) << j.status().message();
+  const std::string digest = base::Md5Hex("--full-refresh");
+  auto line = [&](const std::string& id, const std::string& extra) {
+    return R"({"event_id":")" + id +
+           R"(","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0","phase":"single",)" +
+           R"("recorded_at":"2026-01-01T00:00:00.000Z","data":{"command":"run","args":[")" +
+           digest + R"("]},"context":{},"redactions":{"email":2})" + extra + "}";
+  };
+  std::string plain = line("e1", ""), huge = line("e2", R"(,"n":123456789012345678901234567890)");
+  ASSERT_TRUE(j.value()
+                  ->Append({{plain, journal::EventState::kPending, 1, {}},
+                            {huge, journal::EventState::kPending, 2, {}}})
+                  .ok());
+  j.value().reset();
+  auto a = Audit();
+  EXPECT_EQ(a.events, 2);
+  EXPECT_EQ(Field(a, "args[]").values, 2);
+  EXPECT_EQ(Field(a, "args[]").reversed.at(digest), "--full-refresh");
+  EXPECT_EQ(a.events_with_redactions, 2);
+  EXPECT_EQ(a.redactions["email"], 4);
+}
+
 TEST(DictionaryTest, HoldsShortStringsNumbersVersionsFlagsAndToolNames) {
   auto d = Dictionary();
   for (const char* w :
