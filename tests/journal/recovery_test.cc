@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "base/ids.h"
 #include "journal/block_codec.h"
 #include "journal/consent.h"
+#include "journal/salvage.h"
 #include "journal/sqlite_util.h"
 
 namespace glassbox::journal {
@@ -203,6 +206,38 @@ TEST_F(RecoveryTest, RowThatIsNotAnEventIsFoundByTheDeepCheck) {
   DeepCheckResult check;
   ASSERT_TRUE(DeepCheck(*j.value(), &check).ok());
   EXPECT_THAT(check.problem, HasSubstr("1 stored row(s) are not events"));
+}
+
+// LooksLikeEvent asks simdjson first and nlohmann for what simdjson refuses; its verdicts are
+// those of the nlohmann-only check it replaced, on rows either parser treats apart.
+TEST(LooksLikeEvent, AgreesWithTheNlohmannCheck) {
+  auto reference = [](std::string_view line) {
+    auto v = nlohmann::json::parse(line, nullptr, false);
+    if (v.is_discarded() || !v.is_object()) return false;
+    auto id = v.find("event_id");
+    return id != v.end() && id->is_string();
+  };
+  const std::string rows[] = {
+      R"({"event_id":"e1","recorded_at":"x"})",
+      R"({"event_id":5})",
+      R"(["event_id"])",
+      R"({})",
+      R"({"event_id":"a","event_id":5})",
+      R"({"event_id":5,"event_id":"a"})",
+      R"({"event_id":"x","n":123456789012345678901234567890})",
+      "\xef\xbb\xbf{\"event_id\":\"x\"}",
+      R"({"event_id":"\ud800"})",
+      R"({"event_id":"x"} trailing)",
+      R"({"event_id":"x",})",
+      std::string("{\"event_id\":\"x\"}\0", 17),
+      "{\"event_id\":\"\xff\"}",
+      R"({"a":1e400,"event_id":"x"})",
+      R"({"event_id":"x","d":)" + std::string(2000, '[') + std::string(2000, ']') + "}",
+      "",
+      "null"};
+  for (const auto& row : rows) {
+    EXPECT_EQ(detail::LooksLikeEvent(row), reference(row)) << row.substr(0, 60);
+  }
 }
 
 // The first page of `table`'s b-tree (its root), as a byte offset in the file.
