@@ -63,6 +63,12 @@ class RecoveryTest : public ::testing::Test {
     f.seekp(offset);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
+  void ExpectQuickCheckFindsDamageAtOpen() {
+    auto j = Journal::Open(options_);
+    ASSERT_FALSE(j.ok());
+    EXPECT_TRUE(IsDamage(j.status())) << j.status().message();
+    EXPECT_THAT(j.status().message(), HasSubstr("quick_check"));
+  }
   std::unique_ptr<Journal> OpenRecovering(RecoveryReport* report) {
     auto j = OpenOrRecover(options_, report);
     EXPECT_TRUE(j.ok()) << j.status().message();
@@ -280,10 +286,7 @@ TEST_F(RecoveryTest, LargeJournalIsCheckedWholeOncePerIntervalAndItsWriteTablesA
   }
 
   options_.whole_check_interval_ms = 0;
-  auto whole = Journal::Open(options_);
-  ASSERT_FALSE(whole.ok());
-  EXPECT_TRUE(IsDamage(whole.status())) << whole.status().message();
-  EXPECT_THAT(whole.status().message(), HasSubstr("quick_check"));
+  ExpectQuickCheckFindsDamageAtOpen();
 }
 
 TEST_F(RecoveryTest, LargeJournalHasItsTailCheckedAtEveryOpen) {
@@ -291,10 +294,7 @@ TEST_F(RecoveryTest, LargeJournalHasItsTailCheckedAtEveryOpen) {
   options_.whole_check_bytes = 0;
   ASSERT_TRUE(Journal::Open(options_).ok());  // records a whole check: the next is a day away
   Damage(RootPageOffset(options_.path, "tail"), std::string(1, '\xff'));
-  auto j = Journal::Open(options_);
-  ASSERT_FALSE(j.ok());
-  EXPECT_TRUE(IsDamage(j.status())) << j.status().message();
-  EXPECT_THAT(j.status().message(), HasSubstr("quick_check"));
+  ExpectQuickCheckFindsDamageAtOpen();
 }
 
 TEST_F(RecoveryTest, WholeChecksAreRecordedOnlyForLargeFilesOpenedForWriting) {
