@@ -57,11 +57,15 @@ const nlohmann::json* MemberOf(const nlohmann::json& v, const char* key) {
   auto it = v.find(key);
   return it == v.end() ? nullptr : &*it;
 }
+// The last of duplicate keys, as nlohmann keeps it (glassbox never stores duplicates: recording
+// and import refuse them; inside `data` a row with duplicates has every copy audited).
 std::optional<simdjson::dom::element> MemberOf(simdjson::dom::element v, const char* key) {
+  std::optional<simdjson::dom::element> last;
   simdjson::dom::object object = v.get_object().value_unsafe();
-  auto member = object[key];
-  if (member.error()) return std::nullopt;
-  return member.value_unsafe();
+  for (auto member : object) {
+    if (member.key == std::string_view(key)) last = member.value;
+  }
+  return last;
 }
 std::optional<int64_t> IntegerOf(const nlohmann::json& v) {
   if (!v.is_number_integer()) return std::nullopt;

@@ -123,17 +123,23 @@ TEST_F(AuditTest, LinesSimdjsonRefusesAreAuditedToo) {
            digest + R"("]},"context":{},"redactions":{"email":2})" + extra + "}";
   };
   std::string plain = line("e1", ""), huge = line("e2", R"(,"n":123456789012345678901234567890)");
+  // Of two "schema" members the last counts, as nlohmann keeps it: here the known one.
+  std::string twice = line("e3", "");
+  twice.insert(twice.find(R"("schema")"),
+               R"("schema":"iglu:dev.example/unknown/jsonschema/1-0-0",)");
   ASSERT_TRUE(j.value()
                   ->Append({{plain, journal::EventState::kPending, 1, {}},
-                            {huge, journal::EventState::kPending, 2, {}}})
+                            {huge, journal::EventState::kPending, 2, {}},
+                            {twice, journal::EventState::kPending, 3, {}}})
                   .ok());
   j.value().reset();
   auto a = Audit();
-  EXPECT_EQ(a.events, 2);
-  EXPECT_EQ(Field(a, "args[]").values, 2);
+  EXPECT_EQ(a.events, 3);
+  EXPECT_EQ(Field(a, "args[]").values, 3);
   EXPECT_EQ(Field(a, "args[]").reversed.at(digest), "--full-refresh");
-  EXPECT_EQ(a.events_with_redactions, 2);
-  EXPECT_EQ(a.redactions["email"], 4);
+  EXPECT_TRUE(a.unknown_schemas.empty());
+  EXPECT_EQ(a.events_with_redactions, 3);
+  EXPECT_EQ(a.redactions["email"], 6);
 }
 
 TEST(DictionaryTest, HoldsShortStringsNumbersVersionsFlagsAndToolNames) {
