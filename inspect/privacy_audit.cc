@@ -40,8 +40,8 @@ void ForEachMember(const nlohmann::json& v, Visit visit) {
 }
 template <class Visit>
 void ForEachMember(simdjson::dom::element v, Visit visit) {
-  simdjson::dom::object object =
-      v.get_object().value_unsafe();  // a copy: the result is a temporary
+  // Held in a local: iterating the temporary result directly would outlive it.
+  simdjson::dom::object object = v.get_object().value_unsafe();
   for (auto member : object) visit(member.key, member.value);
 }
 template <class Visit>
@@ -199,9 +199,11 @@ class EventAuditor {
       });
       if (any) ++audit_.events_with_redactions;
     }
-    auto uri = MemberOf(event, "schema");
-    auto text = uri ? StringOf(*uri) : decltype(StringOf(*uri)){};
-    const schema::Schema* known = Known(text ? std::string(*text) : std::string());
+    std::string uri;
+    if (auto member = MemberOf(event, "schema")) {
+      if (auto text = StringOf(*member)) uri = std::string(*text);
+    }
+    const schema::Schema* known = Known(uri);
     if (!known) return;
     if (auto data = MemberOf(event, "data")) collector_.Walk(*known, known->root(), *data, "");
   }
