@@ -3,8 +3,8 @@
 // no tail rows that sealing would read back, compress and delete. The blocks are the ones
 // sealing would have made (NextSealTarget): the highest level whose lower levels are all
 // empty, so journal order holds (a level's blocks stay newer than every block above it).
-// Seqs continue the tail's AUTOINCREMENT sequence, which is moved past them, so later tail
-// rows still get larger seqs. Events with a span change, and the last partial block, go to
+// Seqs continue the journal's (NextSeq); a block's last_seq is what the next append counts
+// from. Events with a span change, and the last partial block, go to
 // the tail as before; after the first event in the tail, every later one goes there too.
 #include <algorithm>
 
@@ -17,6 +17,7 @@ using detail::Stmt;
 
 Status Journal::Impl::StartBulk(Bulk* bulk) {
   bulk->direct = false;
+  GLASSBOX_RETURN_IF_ERROR(NextSeq(&bulk->next_seq));
   {
     ResetGuard guard(count_tail_);
     count_tail_.Bind(1, 1);
@@ -39,14 +40,6 @@ Status Journal::Impl::StartBulk(Bulk* bulk) {
   // 2.7 MB, so only streams of very long lines get smaller blocks.
   constexpr int64_t kMaxHeldBytes = 8 << 20;
   bulk->target.bytes = std::min(bulk->target.bytes, kMaxHeldBytes);
-  Stmt next;
-  GLASSBOX_RETURN_IF_ERROR(
-      next.Prepare(db_,
-                   "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tail'), 0), "
-                   "coalesce((SELECT max(last_seq) FROM blocks), 0)) + 1"));
-  Status st;
-  if (!next.Step(&st)) return st.ok() ? Status::Corruption("journal: no next seq") : st;
-  bulk->next_seq = next.Int(0);
   bulk->direct = true;
   return Status::Ok();
 }
@@ -54,7 +47,8 @@ Status Journal::Impl::StartBulk(Bulk* bulk) {
 Status Journal::Impl::AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq) {
   if (!bulk->direct || e.span.kind != SpanChange::Kind::kNone) {
     GLASSBOX_RETURN_IF_ERROR(SpillBulk(bulk, seq));
-    return InsertOne(e, seq);
+    *seq = bulk->next_seq++;
+    return InsertOne(e, *seq);
   }
   bulk->body.append(e.line).push_back('\n');
   bulk->ends.push_back(bulk->body.size());
@@ -78,19 +72,6 @@ Status Journal::Impl::WriteBulkBlock(Bulk* bulk, int64_t* seq) {
   auto [min_ms, max_ms] = std::minmax_element(bulk->ms.begin(), bulk->ms.end());
   GLASSBOX_RETURN_IF_ERROR(InsertBlock(bulk->target.level, seqs, bulk->states, frame.value(),
                                        static_cast<int64_t>(bulk->body.size()), *min_ms, *max_ms));
-  // sqlite_sequence has no key on name: update the tail's row, or add it to a new journal.
-  Stmt moved;
-  GLASSBOX_RETURN_IF_ERROR(
-      moved.Prepare(db_, "UPDATE sqlite_sequence SET seq = ? WHERE name = 'tail'"));
-  moved.Bind(1, seqs.back());
-  GLASSBOX_RETURN_IF_ERROR(moved.Exec());
-  if (sqlite3_changes(db_) == 0) {
-    Stmt added;
-    GLASSBOX_RETURN_IF_ERROR(
-        added.Prepare(db_, "INSERT INTO sqlite_sequence(name, seq) VALUES ('tail', ?)"));
-    added.Bind(1, seqs.back());
-    GLASSBOX_RETURN_IF_ERROR(added.Exec());
-  }
   *seq = seqs.back();
   bulk->next_seq += count;
   ++bulk->blocks;
@@ -109,7 +90,8 @@ Status Journal::Impl::SpillBulk(Bulk* bulk, int64_t* seq) {
     std::string_view line(bulk->body.data() + begin, bulk->ends[i] - begin - 1);
     begin = bulk->ends[i];
     NewEvent e{line, static_cast<EventState>(bulk->states[i]), bulk->ms[i], {}};
-    GLASSBOX_RETURN_IF_ERROR(InsertOne(e, seq));
+    *seq = bulk->next_seq++;
+    GLASSBOX_RETURN_IF_ERROR(InsertOne(e, *seq));
   }
   return Status::Ok();
 }

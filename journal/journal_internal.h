@@ -12,7 +12,7 @@
 namespace glassbox::journal {
 namespace detail {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
 // Largest decompressed block accepted on read (a sealed block holds at most seal_bytes plus
 // one line, and lines are bounded by the recorder's event limit).
 inline constexpr size_t kMaxBlockBytes = 64u << 20;
@@ -25,6 +25,12 @@ inline constexpr const char* kInsertLedgerSql =
     "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 Status InsertLedgerRow(Stmt& insert, const LedgerEntry& e);
+// The seq after every seq the journal ever gave out: the largest of the tail's, the blocks'
+// and meta `seq_floor`, kept by deletions (journal/FORMAT.md, "Sequence numbers").
+inline constexpr const char* kNextSeqSql =
+    "SELECT max(coalesce((SELECT max(seq) FROM tail), 0), "
+    "coalesce((SELECT max(last_seq) FROM blocks), 0), "
+    "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq_floor'), 0)) + 1";
 
 }  // namespace detail
 
@@ -54,7 +60,9 @@ class Journal::Impl {
   Status AddCounter(std::string_view name, int64_t delta);
 
  private:
-  Status InsertOne(const NewEvent& e, int64_t* seq);
+  Status NextSeq(int64_t* next);
+  Status KeepSeqFloor();
+  Status InsertOne(const NewEvent& e, int64_t seq);
   Status ApplySpan(const NewEvent& e);
   Status MaybeSeal(int64_t last_seq);
   struct SealTarget {
@@ -104,7 +112,7 @@ class Journal::Impl {
   sqlite3* db_;
   Options options_;
   detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
-      count_level_, count_tail_;
+      count_level_, count_tail_, next_seq_, keep_seq_floor_, begin_write_, commit_;
   // A lower bound of the tail's smallest seq: seqs only grow and sealing only removes the
   // oldest rows, so the tail never starts before it. MaybeSeal asks SQLite only when this
   // bound says a seal may be due (a read transaction per record() was ~7% of its time).

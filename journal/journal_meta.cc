@@ -109,12 +109,11 @@ Result<StateCounts> Journal::CountStates() const {
 
 Result<int64_t> Journal::LastSeq() const {
   Stmt s;
-  // AUTOINCREMENT keeps the high-water mark in sqlite_sequence even after rows move to blocks.
-  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, "SELECT seq FROM sqlite_sequence WHERE name = 'tail'"));
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db_, detail::kNextSeqSql));
   Status st;
-  int64_t v = s.Step(&st) ? s.Int(0) : 0;
+  int64_t next = s.Step(&st) ? s.Int(0) : 0;
   GLASSBOX_RETURN_IF_ERROR(st);
-  return v;
+  return next - 1;
 }
 
 Result<std::string> Journal::GetMeta(std::string_view key) const {

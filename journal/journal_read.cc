@@ -218,6 +218,7 @@ Status Journal::Impl::DeleteInState(EventState state, int64_t before_ms, std::st
   *deleted = 0;
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+  GLASSBOX_RETURN_IF_ERROR(KeepSeqFloor());
   Stmt ids;
   GLASSBOX_RETURN_IF_ERROR(ids.Prepare(db_, "SELECT id FROM blocks WHERE max_ms < ? ORDER BY id"));
   ids.Bind(1, before_ms);
@@ -228,7 +229,7 @@ Status Journal::Impl::DeleteInState(EventState state, int64_t before_ms, std::st
   for (int64_t id : block_ids) GLASSBOX_RETURN_IF_ERROR(RewriteBlock(id, state, deleted));
   Stmt tail;
   GLASSBOX_RETURN_IF_ERROR(
-      tail.Prepare(db_, "DELETE FROM tail WHERE state = ? AND recorded_ms < ?"));
+      tail.Prepare(db_, "DELETE FROM tail WHERE state = ? AND recorded_at_ms < ?"));
   tail.Bind(1, static_cast<int64_t>(state));
   tail.Bind(2, before_ms);
   GLASSBOX_RETURN_IF_ERROR(tail.Exec());
@@ -247,6 +248,7 @@ Status Journal::Impl::DropOldestBlock(int64_t before_ms, std::string_view counte
   *dropped = 0;
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+  GLASSBOX_RETURN_IF_ERROR(KeepSeqFloor());
   Stmt oldest;
   GLASSBOX_RETURN_IF_ERROR(oldest.Prepare(
       db_, "SELECT id, count FROM blocks WHERE max_ms < ? ORDER BY first_seq LIMIT 1"));

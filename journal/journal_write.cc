@@ -11,30 +11,60 @@ using detail::ResetGuard;
 using detail::Stmt;
 using detail::Transaction;
 
+// Read-only connections prepare only reads, so they also open a journal of an older format,
+// which only a read-write open migrates.
 Status Journal::Impl::Prepare() {
-  GLASSBOX_RETURN_IF_ERROR(
-      insert_tail_.Prepare(db_, "INSERT INTO tail(state, recorded_ms, line) VALUES (?, ?, ?)"));
-  GLASSBOX_RETURN_IF_ERROR(open_span_.Prepare(
-      db_, "INSERT OR REPLACE INTO spans(span_id, started_ms, line) VALUES (?, ?, ?)"));
-  GLASSBOX_RETURN_IF_ERROR(close_span_.Prepare(db_, "DELETE FROM spans WHERE span_id = ?"));
   GLASSBOX_RETURN_IF_ERROR(min_tail_.Prepare(db_, "SELECT min(seq) FROM tail"));
-  GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
   GLASSBOX_RETURN_IF_ERROR(count_level_.Prepare(
       db_, "SELECT count(*) FROM (SELECT 1 FROM blocks WHERE level = ? LIMIT ?)"));
   GLASSBOX_RETURN_IF_ERROR(
       count_tail_.Prepare(db_, "SELECT count(*) FROM (SELECT 1 FROM tail LIMIT ?)"));
+  GLASSBOX_RETURN_IF_ERROR(next_seq_.Prepare(db_, detail::kNextSeqSql));
+  if (options_.read_only) return Status::Ok();
+  GLASSBOX_RETURN_IF_ERROR(insert_tail_.Prepare(
+      db_, "INSERT INTO tail(seq, state, recorded_at_ms, line) VALUES (?, ?, ?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(open_span_.Prepare(
+      db_, "INSERT OR REPLACE INTO spans(span_id, started_ms, line) VALUES (?, ?, ?)"));
+  GLASSBOX_RETURN_IF_ERROR(close_span_.Prepare(db_, "DELETE FROM spans WHERE span_id = ?"));
+  GLASSBOX_RETURN_IF_ERROR(insert_ledger_.Prepare(db_, detail::kInsertLedgerSql));
+  GLASSBOX_RETURN_IF_ERROR(
+      keep_seq_floor_.Prepare(db_,
+                              "INSERT INTO meta(key, value) VALUES ('seq_floor', ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  GLASSBOX_RETURN_IF_ERROR(begin_write_.Prepare(db_, "BEGIN IMMEDIATE"));
+  GLASSBOX_RETURN_IF_ERROR(commit_.Prepare(db_, "COMMIT"));
   return add_counter_.Prepare(db_,
                               "INSERT INTO counters(name, value) VALUES (?, ?) "
                               "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
 }
 
-Status Journal::Impl::InsertOne(const NewEvent& e, int64_t* seq) {
+// Inside a write transaction: the seq after every seq this journal ever gave out, including
+// those of events since deleted (journal/FORMAT.md, "Sequence numbers").
+Status Journal::Impl::NextSeq(int64_t* next) {
+  ResetGuard guard(next_seq_);
+  Status st;
+  if (!next_seq_.Step(&st)) return st.ok() ? Status::Corruption("journal: no next seq") : st;
+  *next = next_seq_.Int(0);
+  return Status::Ok();
+}
+
+// Called by a write transaction before it deletes events (not when it moves them into a
+// block): the largest seq may be among them, and seqs must never be given out again.
+Status Journal::Impl::KeepSeqFloor() {
+  int64_t next = 0;
+  GLASSBOX_RETURN_IF_ERROR(NextSeq(&next));
+  ResetGuard guard(keep_seq_floor_);
+  keep_seq_floor_.Bind(1, std::to_string(next - 1));
+  return keep_seq_floor_.Exec();
+}
+
+Status Journal::Impl::InsertOne(const NewEvent& e, int64_t seq) {
   ResetGuard guard(insert_tail_);
-  insert_tail_.Bind(1, static_cast<int64_t>(e.state));
-  insert_tail_.Bind(2, e.recorded_at_ms);
-  insert_tail_.BindBlob(3, e.line);
+  insert_tail_.Bind(1, seq);
+  insert_tail_.Bind(2, static_cast<int64_t>(e.state));
+  insert_tail_.Bind(3, e.recorded_at_ms);
+  insert_tail_.BindBlob(4, e.line);
   GLASSBOX_RETURN_IF_ERROR(insert_tail_.Exec());
-  *seq = sqlite3_last_insert_rowid(db_);
   return ApplySpan(e);
 }
 
@@ -55,10 +85,14 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
   if (events.empty() && !ledger) return Status::Ok();
   int64_t seq = 0;
   {
-    Transaction txn(db_);
+    // The prepared BEGIN and COMMIT: sqlite3_exec would compile both in every record().
+    Transaction txn(db_, &begin_write_, &commit_);
     GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
+    int64_t next = 0;
+    GLASSBOX_RETURN_IF_ERROR(NextSeq(&next));
     for (const NewEvent& e : events) {
-      GLASSBOX_RETURN_IF_ERROR(InsertOne(e, &seq));
+      seq = next++;
+      GLASSBOX_RETURN_IF_ERROR(InsertOne(e, seq));
       if (seqs) seqs->push_back(seq);
     }
     if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
@@ -196,7 +230,7 @@ Status Journal::Impl::SealOnce(const SealTarget& target, bool force, bool* seale
     GLASSBOX_RETURN_IF_ERROR(snapshot.Begin(false));
     Stmt rows;
     GLASSBOX_RETURN_IF_ERROR(
-        rows.Prepare(db_, "SELECT seq, recorded_ms, line FROM tail ORDER BY seq LIMIT ?"));
+        rows.Prepare(db_, "SELECT seq, recorded_at_ms, line FROM tail ORDER BY seq LIMIT ?"));
     rows.Bind(1, target.events);
     Status st;
     while (static_cast<int64_t>(body.size()) < target.bytes && rows.Step(&st)) {

@@ -8,14 +8,17 @@
 namespace glassbox::journal::detail {
 namespace {
 
-// Format 1. See journal/FORMAT.md for what each table holds and why.
-constexpr const char* kSchemaV1 = R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+// Format 2. See journal/FORMAT.md for what each table holds and why.
+constexpr const char* kTailV2 = R"sql(
 CREATE TABLE tail(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   state INTEGER NOT NULL,
-  recorded_ms INTEGER NOT NULL,
+  recorded_at_ms INTEGER NOT NULL,
   line BLOB NOT NULL);
+)sql";
+
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE blocks(
   id INTEGER PRIMARY KEY,
   level INTEGER NOT NULL,
@@ -55,8 +58,9 @@ Result<int> CurrentVersion(sqlite3* db) {
   return v;
 }
 
-Status CreateV1(sqlite3* db) {
-  GLASSBOX_RETURN_IF_ERROR(Exec(db, kSchemaV1));
+Status CreateV2(sqlite3* db) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, kSchemaV2));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, kTailV2));
   Stmt s;
   GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "INSERT INTO meta(key, value) VALUES (?, ?)"));
   std::string key_bytes = base::RandomBytes(32);
@@ -69,7 +73,27 @@ Status CreateV1(sqlite3* db) {
     GLASSBOX_RETURN_IF_ERROR(s.Exec());
     s.Reset();
   }
-  return Exec(db, "PRAGMA user_version = 1");
+  return Exec(db, "PRAGMA user_version = 2");
+}
+
+// Format 1 numbered the tail with AUTOINCREMENT, which writes sqlite_sequence in every append:
+// a second page per commit (journal/FORMAT.md, "Sequence numbers"). The high-water mark moves
+// to meta `seq_floor`. The seq column keeps its place, and `recorded_ms` is renamed, so a
+// format-1 writer still connected (a host process started before the upgrade) fails on its
+// next insert instead of letting SQLite number the row after the tail's largest seq, which
+// after a seal could be a seq already in a block.
+Status MigrateV1ToV2(sqlite3* db) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db,
+                                "INSERT INTO meta(key, value) SELECT 'seq_floor', seq "
+                                "FROM sqlite_sequence WHERE name = 'tail' "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, "ALTER TABLE tail RENAME TO tail_v1"));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, kTailV2));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db,
+                                "INSERT INTO tail(seq, state, recorded_at_ms, line) "
+                                "SELECT seq, state, recorded_ms, line FROM tail_v1"));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, "DROP TABLE tail_v1"));
+  return Exec(db, "PRAGMA user_version = 2");
 }
 
 // A new journal gets auto_vacuum = INCREMENTAL, so pages that sealing frees can be given back
@@ -125,7 +149,8 @@ Status Migrate(sqlite3* db, bool* created) {
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   version = CurrentVersion(db);  // another process may have migrated meanwhile
   if (!version.ok()) return version.status();
-  if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(CreateV1(db));
+  if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(CreateV2(db));
+  if (version.value() == 1) GLASSBOX_RETURN_IF_ERROR(MigrateV1ToV2(db));
   GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   *created = version.value() == 0;
   return Status::Ok();

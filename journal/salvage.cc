@@ -71,7 +71,7 @@ Probe ProbeKey(sqlite3* db, const std::string& table, const std::string& key, in
 // far, so it ends even where damage puts keys out of order.
 int64_t ReadByKey(sqlite3* db, const std::string& table, const std::string& key,
                   const std::string& columns, const std::function<void(Stmt&)>& visit) {
-  int64_t k = 0, lost = 0;  // keys are positive (AUTOINCREMENT / rowid)
+  int64_t k = 0, lost = 0;  // keys are positive (seqs, rowids)
   std::string sql =
       "SELECT " + columns + " FROM " + table + " WHERE " + key + " > ? ORDER BY " + key;
   for (;;) {
@@ -148,10 +148,11 @@ class Reader {
         });
   }
 
+  // Every column: format 1 named the third one recorded_ms.
   void Tail() {
-    out_->unreadable +=
-        ReadByKey(db_, "tail", "seq", "seq, state, recorded_ms, line",
-                  [&](Stmt& s) { AddEvent(s.Int(0), s.Int(1), s.Text(3), s.Int(2)); });
+    out_->unreadable += ReadByKey(db_, "tail", "seq", "*", [&](Stmt& s) {
+      AddEvent(s.Int(0), s.Int(1), s.Text(3), s.Int(2));
+    });
   }
 
   void Blocks() {
@@ -369,7 +370,7 @@ Status WriteSalvage(Journal& fresh, const Salvage& s) {
     GLASSBOX_RETURN_IF_ERROR(span.Exec());
   }
   GLASSBOX_RETURN_IF_ERROR(
-      tail.Prepare(fresh.db(), "INSERT INTO tail(state, recorded_ms, line) VALUES (?, ?, ?)"));
+      tail.Prepare(fresh.db(), "INSERT INTO tail(state, recorded_at_ms, line) VALUES (?, ?, ?)"));
   for (const auto& e : s.events) {
     ResetGuard g(tail);
     tail.Bind(1, static_cast<int64_t>(e.state));

@@ -96,18 +96,33 @@ Status Exec(sqlite3* db, const char* sql) {
   return SqlError(db, rc, statement.substr(0, statement.find('\n')));
 }
 
+namespace {
+
+// Runs a prepared statement that returns no rows; errors are named like Exec's.
+Status ExecPrepared(sqlite3* db, Stmt& s, const char* sql) {
+  int rc = sqlite3_step(s.get());
+  Status st = rc == SQLITE_DONE ? Status::Ok() : SqlError(db, rc, sql);
+  sqlite3_reset(s.get());
+  return st;
+}
+
+}  // namespace
+
 Transaction::~Transaction() {
   if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Status Transaction::Begin(bool write) {
-  GLASSBOX_RETURN_IF_ERROR(Exec(db_, write ? "BEGIN IMMEDIATE" : "BEGIN"));
+  GLASSBOX_RETURN_IF_ERROR(write && begin_write_ && begin_write_->get()
+                               ? ExecPrepared(db_, *begin_write_, "BEGIN IMMEDIATE")
+                               : Exec(db_, write ? "BEGIN IMMEDIATE" : "BEGIN"));
   open_ = true;
   return Status::Ok();
 }
 
 Status Transaction::Commit() {
-  GLASSBOX_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  GLASSBOX_RETURN_IF_ERROR(commit_ && commit_->get() ? ExecPrepared(db_, *commit_, "COMMIT")
+                                                     : Exec(db_, "COMMIT"));
   open_ = false;
   return Status::Ok();
 }

@@ -66,15 +66,21 @@ class ResetGuard {
 Status Exec(sqlite3* db, const char* sql);
 
 // BEGIN (IMMEDIATE for writers) ... COMMIT, rolled back unless Commit() succeeded.
+// A hot path passes its prepared "BEGIN IMMEDIATE" and "COMMIT" (both compiled once per
+// connection instead of per transaction).
 class Transaction {
  public:
   Transaction(sqlite3* db) : db_(db) {}  // NOLINT
+  Transaction(sqlite3* db, Stmt* begin_write, Stmt* commit)
+      : db_(db), begin_write_(begin_write), commit_(commit) {}
   ~Transaction();
   Status Begin(bool write);
   Status Commit();
 
  private:
   sqlite3* db_;
+  Stmt* begin_write_ = nullptr;
+  Stmt* commit_ = nullptr;
   bool open_ = false;
 };
 

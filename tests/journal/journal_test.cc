@@ -698,6 +698,137 @@ TEST_F(JournalTest, NewerFormatVersionIsRefused) {
   EXPECT_THAT(j.status().message(), HasSubstr("newer than this glassbox understands"));
 }
 
+TEST_F(JournalTest, SeqsAreNeverGivenOutAgainAfterTheNewestEventsAreDeleted) {
+  // Two sealed blocks and a tail row, all sent, then all deleted: nothing is left to show the
+  // largest seq but meta seq_floor.
+  std::vector<int64_t> seqs = AppendRange(1, 9);
+  ASSERT_TRUE(j_->SetStates(seqs, EventState::kSent, nullptr).ok());
+  int64_t deleted = 0;
+  ASSERT_TRUE(j_->DeleteInState(EventState::kSent, nullptr, &deleted).ok());
+  ASSERT_EQ(deleted, 9);
+  ASSERT_EQ(Blocks() + TailRows(), 0);
+  auto last = j_->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last.value(), seqs.back());
+  Reopen();
+  EXPECT_THAT(AppendRange(10, 10), ElementsAre(seqs.back() + 1));
+
+  // The same through retention: the only block, the newest events, dropped by age.
+  j_.reset();
+  fs::remove_all(dir_ + "/sub");
+  Reopen();
+  seqs = AppendRange(1, 4);  // one sealed block, an empty tail
+  ASSERT_EQ(TailRows(), 0);
+  int64_t dropped = 0;
+  ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/100, 0, "retention_dropped", &dropped).ok());
+  ASSERT_EQ(dropped, 4);
+  EXPECT_THAT(AppendRange(5, 5), ElementsAre(seqs.back() + 1));
+}
+
+// Opens the file with plain SQLite: its format version, as a reader left it.
+int Format1Version(const std::string& path) {
+  sqlite3* db = nullptr;
+  int v = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    detail::Stmt s;
+    Status st;
+    if (s.Prepare(db, "PRAGMA user_version").ok() && s.Step(&st)) v = static_cast<int>(s.Int(0));
+  }
+  sqlite3_close(db);
+  return v;
+}
+
+// A format-1 journal as glassbox wrote it until 2026-11-27: AUTOINCREMENT numbered the tail,
+// and sqlite_sequence held the high-water mark (here above every row left).
+void WriteFormat1Journal(const std::string& path) {
+  fs::create_directories(fs::path(path).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(detail::Exec(db, R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE tail(seq INTEGER PRIMARY KEY AUTOINCREMENT, state INTEGER NOT NULL,
+  recorded_ms INTEGER NOT NULL, line BLOB NOT NULL);
+CREATE TABLE blocks(id INTEGER PRIMARY KEY, level INTEGER NOT NULL, first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL, count INTEGER NOT NULL, min_ms INTEGER NOT NULL,
+  max_ms INTEGER NOT NULL, raw_bytes INTEGER NOT NULL, seqs BLOB NOT NULL,
+  states BLOB NOT NULL, body BLOB NOT NULL);
+CREATE INDEX blocks_last_seq ON blocks(last_seq);
+CREATE INDEX blocks_level ON blocks(level, first_seq);
+CREATE TABLE spans(span_id TEXT PRIMARY KEY, started_ms INTEGER NOT NULL,
+  line BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE ledger(id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,
+  destination TEXT NOT NULL, events INTEGER NOT NULL, bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta VALUES ('install_id', '0192f0c4-0000-7000-8000-000000000001'),
+  ('created_at', '2026-11-20T10:00:00.000Z'), ('hmac_key', printf('%.64c', 'a'));
+INSERT INTO tail(state, recorded_ms, line) VALUES (0, 1, '{"event_id":"e1"}'),
+  (1, 2, '{"event_id":"e2"}'), (0, 3, '{"event_id":"e3"}'), (0, 4, '{"event_id":"e4"}');
+DELETE FROM tail WHERE seq = 4;
+PRAGMA user_version = 1;
+)sql")
+                  .ok());
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+}
+
+TEST_F(JournalTest, AFormat1JournalIsReadAsItIsAndMigratedByAWriter) {
+  j_.reset();
+  fs::remove_all(dir_ + "/sub");
+  WriteFormat1Journal(options_.path);
+
+  Options ro = options_;
+  ro.read_only = true;
+  auto reader = Journal::Open(ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  int n = 0;
+  ASSERT_TRUE(reader.value()->Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
+  EXPECT_EQ(n, 3);
+  reader.value().reset();
+  EXPECT_EQ(Format1Version(options_.path), 1);  // a reader does not migrate
+
+  Reopen();
+  EXPECT_EQ(Count("SELECT user_version FROM pragma_user_version"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name = 'tail_v1'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'tail%'"), 0);
+  EXPECT_THAT(Lines(),
+              ElementsAre(R"({"event_id":"e1"})", R"({"event_id":"e2"})", R"({"event_id":"e3"})"));
+  EXPECT_EQ(Lines({.state = EventState::kSent}).size(), 1u);
+  // The old rows keep their recorded time (retention counts by it).
+  int64_t deleted = 0;
+  ASSERT_TRUE(j_->DeleteInStateBefore(EventState::kPending, 2, "", nullptr, &deleted).ok());
+  EXPECT_EQ(deleted, 1);
+  auto last = j_->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last.value(), 4);  // seq 4 was given out, then deleted
+  EXPECT_THAT(AppendRange(5, 5), ElementsAre(5));
+}
+
+// A host process that opened the journal before the upgrade keeps its format-1 statement. It
+// must fail, not let SQLite number its row after the tail's largest seq (here: none, so 1,
+// a seq that is already in a block).
+TEST_F(JournalTest, AFormat1WriterStillConnectedFailsAfterTheMigration) {
+  j_.reset();
+  fs::remove_all(dir_ + "/sub");
+  WriteFormat1Journal(options_.path);
+  sqlite3* old_writer = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.path.c_str(), &old_writer), SQLITE_OK);
+  detail::Stmt old_insert;
+  ASSERT_TRUE(
+      old_insert
+          .Prepare(old_writer, "INSERT INTO tail(state, recorded_ms, line) VALUES (0, 9, 'x')")
+          .ok());
+
+  Reopen();
+  ASSERT_TRUE(j_->Seal().ok());  // every event into a block, the tail empty
+  ASSERT_EQ(TailRows(), 0);
+  EXPECT_FALSE(old_insert.Exec().ok());
+  old_insert = detail::Stmt();
+  sqlite3_close(old_writer);
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_THAT(AppendRange(5, 5), ElementsAre(5));
+}
+
 TEST_F(JournalTest, ReadOnlyOpenSeesEventsAndCannotWrite) {
   AppendRange(1, 2);
   Options ro = options_;
