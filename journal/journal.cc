@@ -226,12 +226,25 @@ Status Journal::SetStates(const std::vector<int64_t>& seqs, EventState state,
 }
 
 Status Journal::DeleteInState(EventState state, const LedgerEntry* ledger, int64_t* deleted) {
-  return impl_->DeleteInState(state, INT64_MAX, "", ledger, deleted);
+  GLASSBOX_RETURN_IF_ERROR(impl_->DeleteInState(state, INT64_MAX, "", ledger, deleted));
+  ReleaseFreePagesAfterDeletion(*deleted);
+  return Status::Ok();
 }
 
 Status Journal::DeleteInStateBefore(EventState state, int64_t before_ms, std::string_view counter,
                                     const LedgerEntry* ledger, int64_t* deleted) {
-  return impl_->DeleteInState(state, before_ms, counter, ledger, deleted);
+  GLASSBOX_RETURN_IF_ERROR(impl_->DeleteInState(state, before_ms, counter, ledger, deleted));
+  ReleaseFreePagesAfterDeletion(*deleted);
+  return Status::Ok();
+}
+
+// The deleted rows were zeroed (secure_delete = ON), but pages that sealing and merging freed
+// without zeroing (detail::MovingRows) may still hold an older copy of a deleted event. An
+// incremental vacuum leaves no free page: each is overwritten by a page moved from the end of
+// the file, or cut off with it. Best effort: the deletion is committed either way, and a free
+// page left now is overwritten when it is reused.
+void Journal::ReleaseFreePagesAfterDeletion(int64_t deleted) {
+  if (deleted > 0) (void)ReleaseFreePages();
 }
 
 Status Journal::DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_view counter,
@@ -241,9 +254,11 @@ Status Journal::DropOldBlocks(int64_t before_ms, int64_t max_bytes, std::string_
     bool over = max_bytes > 0 && UsedBytes() > max_bytes;
     int64_t n = 0;
     GLASSBOX_RETURN_IF_ERROR(impl_->DropOldestBlock(over ? INT64_MAX : before_ms, counter, &n));
-    if (n == 0) return Status::Ok();
+    if (n == 0) break;
     *dropped += n;
   }
+  ReleaseFreePagesAfterDeletion(*dropped);
+  return Status::Ok();
 }
 
 Status Journal::Seal() { return impl_->SealAll(); }

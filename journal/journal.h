@@ -197,6 +197,7 @@ class Journal {
  private:
   Journal() = default;
   Status Init(const Options& options);
+  void ReleaseFreePagesAfterDeletion(int64_t deleted);
   sqlite3* db_ = nullptr;
   uint64_t file_dev_ = 0, file_ino_ = 0;  // identity of the file opened (see Replaced())
   std::unique_ptr<Impl> impl_;

@@ -117,6 +117,9 @@ class Journal::Impl {
   // oldest rows, so the tail never starts before it. MaybeSeal asks SQLite only when this
   // bound says a seal may be due (a read transaction per record() was ~7% of its time).
   int64_t tail_first_floor_ = 0;
+  // Seals and merges may leave their pages unzeroed: the file can release free pages
+  // (auto_vacuum = INCREMENTAL), which deletions do (detail::MovingRows).
+  bool fast_moves_ = false;
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

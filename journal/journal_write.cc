@@ -21,6 +21,13 @@ Status Journal::Impl::Prepare() {
       count_tail_.Prepare(db_, "SELECT count(*) FROM (SELECT 1 FROM tail LIMIT ?)"));
   GLASSBOX_RETURN_IF_ERROR(next_seq_.Prepare(db_, detail::kNextSeqSql));
   if (options_.read_only) return Status::Ok();
+  {
+    Stmt vacuum;
+    GLASSBOX_RETURN_IF_ERROR(vacuum.Prepare(db_, "PRAGMA auto_vacuum"));
+    Status st;
+    fast_moves_ = vacuum.Step(&st) && vacuum.Int(0) == 2;  // INCREMENTAL
+    GLASSBOX_RETURN_IF_ERROR(st);
+  }
   GLASSBOX_RETURN_IF_ERROR(insert_tail_.Prepare(
       db_, "INSERT INTO tail(seq, state, recorded_at_ms, line) VALUES (?, ?, ?, ?)"));
   GLASSBOX_RETURN_IF_ERROR(open_span_.Prepare(
@@ -248,6 +255,7 @@ Status Journal::Impl::SealOnce(const SealTarget& target, bool force, bool* seale
       body, target.level == 0 ? options_.seal_compression_level : options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
 
+  detail::MovingRows moving(db_, fast_moves_);
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt now;
@@ -354,6 +362,7 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
   auto frame = detail::CompressBlock(body, options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
 
+  detail::MovingRows moving(db_, fast_moves_);
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   Stmt rows;

@@ -130,6 +130,17 @@ Status EnableWal(sqlite3* db, int busy_timeout_ms) {
 Status Configure(sqlite3* db, const Options& options) {
   GLASSBOX_RETURN_IF_ERROR(options.read_only ? Exec(db, "PRAGMA query_only = 1")
                                              : EnableWal(db, options.busy_timeout_ms));
+  if (!options.read_only) {
+    // Deleted rows are overwritten with zeros, whatever the SQLite build's default (Debian's
+    // is ON; upstream's OFF). Sealing and merging switch to FAST while they move rows
+    // (MovingRows in journal_write.cc).
+    GLASSBOX_RETURN_IF_ERROR(Exec(db, "PRAGMA secure_delete = ON"));
+  }
+  // With a background sealer, it checkpoints after each pass (journal/sealer.cc); the
+  // appending connection only when the WAL grows past what those passes keep up with.
+  if (options.background_seal && !options.read_only) {
+    GLASSBOX_RETURN_IF_ERROR(Exec(db, "PRAGMA wal_autocheckpoint = 4000"));
+  }
   return Exec(db, options.sync == Sync::kFull ? "PRAGMA synchronous = FULL"
                                               : "PRAGMA synchronous = NORMAL");
 }

@@ -63,8 +63,18 @@ void BackgroundSealer::SealPass() {
     auto opened = Journal::Open(options_);
     if (!opened.ok()) return;
     journal_ = std::move(opened.value());
+    // This thread checkpoints after each pass instead (below).
+    sqlite3_wal_autocheckpoint(journal_->db(), 0);
   }
-  if (journal_->Replaced() || !journal_->SealFull().ok()) journal_.reset();
+  if (journal_->Replaced() || !journal_->SealFull().ok()) {
+    journal_.reset();
+    return;
+  }
+  // The appending connection leaves checkpoints to this thread (journal/FORMAT.md, "WAL
+  // checkpoints"). PASSIVE never waits for the appender nor blocks it; whatever frames it
+  // appends meanwhile are copied by the next pass.
+  (void)sqlite3_wal_checkpoint_v2(journal_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
 }
 
 }  // namespace glassbox::journal::detail

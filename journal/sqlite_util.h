@@ -51,6 +51,29 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+Status Exec(sqlite3* db, const char* sql);
+
+// Declared before the Transaction of a seal or merge: rows it moves live on in the new block,
+// so zeroing the pages they leave (secure_delete = ON, which Configure sets) is only I/O,
+// half of a seal's commit. Deletions keep ON and then release the free pages
+// (Journal::ReleaseFreePagesAfterDeletion), so no free page keeps a copy of a deleted event.
+// A journal without incremental auto-vacuum (created before 2026-11-26) cannot release its
+// free pages, so there `fast` is false and moves zero what they leave too.
+class MovingRows {
+ public:
+  MovingRows(sqlite3* db, bool fast) : db_(fast ? db : nullptr) {
+    if (db_) (void)Exec(db_, "PRAGMA secure_delete = FAST");
+  }
+  ~MovingRows() {
+    if (db_) (void)Exec(db_, "PRAGMA secure_delete = ON");
+  }
+  MovingRows(const MovingRows&) = delete;
+  MovingRows& operator=(const MovingRows&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
 // Resets a statement on every path out of a scope.
 class ResetGuard {
  public:
@@ -62,8 +85,6 @@ class ResetGuard {
  private:
   Stmt& s_;
 };
-
-Status Exec(sqlite3* db, const char* sql);
 
 // BEGIN (IMMEDIATE for writers) ... COMMIT, rolled back unless Commit() succeeded.
 // A hot path passes its prepared "BEGIN IMMEDIATE" and "COMMIT" (both compiled once per

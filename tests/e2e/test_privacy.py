@@ -304,3 +304,26 @@ class LintTest(PrivacyCase):
         proc = self.run_gb("schema", "lint", folder)
         warned = set(re.findall(r"warning: field (\w+) is clear text", proc.stdout))
         self.assertEqual(warned, set(names[:11]))
+
+
+class DeletionTest(PrivacyCase):
+    def record_marked(self, n, tag):
+        lines = "".join(json.dumps({"schema": "cli_event",
+                                    "data": {"command": f"cmd{tag}{i:04d}"}}) + "\n"
+                        for i in range(n))
+        proc = self.run_gb("record", "--ndjson", "-", input=lines)
+        self.assertIn(f"accepted {n}, refused 0", proc.stdout)
+
+    def test_purged_and_consent_off_events_leave_no_bytes_in_any_journal_file(self):
+        # 300 events: blocks sealed from tail rows (their old pages freed, unzeroed) and a tail.
+        self.record_marked(300, "ZQXPURGE")
+        self.assertIn(b"ZQXPURGE", b"".join(self.journal_files_bytes().values()))  # control
+        self.assertIn("deleted 300 event(s)", self.run_gb("purge", "--all").stdout)
+        for name, data in self.journal_files_bytes().items():
+            self.assertNotIn(b"ZQXPURGE", data, name)
+
+        self.record_marked(300, "ZQXCONSENT")
+        self.assertIn(b"ZQXCONSENT", b"".join(self.journal_files_bytes().values()))
+        self.assertIn("deleted 300 pending event(s)", self.run_gb("consent", "off").stdout)
+        for name, data in self.journal_files_bytes().items():
+            self.assertNotIn(b"ZQXCONSENT", data, name)

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <thread>
 
@@ -228,6 +230,22 @@ TEST_F(JournalTest, BackgroundSealingSealsAndMergesWhatFilledBeforeClose) {
   EXPECT_EQ(Lines(), expected);
   std::string report;
   EXPECT_TRUE(j_->IntegrityCheck(&report).ok()) << report;
+}
+
+// The appending connection checkpoints only past 4,000 WAL frames; below that, the sealer's
+// passes copy the WAL into the database file, so a record() never waits for that copy.
+TEST_F(JournalTest, BackgroundSealerCheckpointsTheWal) {
+  options_.background_seal = true;
+  Reopen();
+  const auto db_bytes = [&] { return fs::file_size(options_.path); };
+  const auto initial = db_bytes();
+  AppendRange(1, 400);  // about 400 WAL frames, far below the appender's own threshold
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (db_bytes() == initial && std::chrono::steady_clock::now() < deadline) {
+    AppendRange(401, 401);  // wakes the sealer again should its pass have been the last
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GT(db_bytes(), initial);
 }
 
 // Sealing leaves free pages behind (deleted tail rows, merged level-0 blocks); a new journal
@@ -827,6 +845,50 @@ TEST_F(JournalTest, AFormat1WriterStillConnectedFailsAfterTheMigration) {
   sqlite3_close(old_writer);
   EXPECT_EQ(TailRows(), 0);
   EXPECT_THAT(AppendRange(5, 5), ElementsAre(5));
+}
+
+// Sealing and merging leave the pages they free unzeroed (secure_delete = FAST while rows
+// move), so a free page can hold an older copy of an event; deleting that event must leave no
+// copy anywhere in the file.
+TEST_F(JournalTest, DeletedEventsLeaveNoCopyInTheFile) {
+  auto line = [](int i) {  // a page each, so a seal frees whole pages
+    return R"({"event_id":"e)" + std::to_string(i) + R"(","path":"/home/ZQXMARK)" +
+           std::to_string(1000 + i) + R"(/notes","pad":")" + std::string(3000, 'p') + R"("})";
+  };
+  std::vector<int64_t> seqs;
+  for (int i = 1; i <= 40; ++i) {  // tail rows sealed into level-0 blocks, merged into level 1
+    ASSERT_TRUE(j_->Append({{line(i), EventState::kPending, i, {}}}, &seqs).ok());
+  }
+  ASSERT_GT(Blocks(), 0);
+  // What makes this test mean something: pages that a seal or merge freed, unzeroed.
+  ASSERT_GT(Count("PRAGMA freelist_count"), 0);
+  ASSERT_TRUE(j_->SetStates(seqs, EventState::kSent, nullptr).ok());
+  int64_t deleted = 0;
+  ASSERT_TRUE(j_->DeleteInState(EventState::kSent, nullptr, &deleted).ok());
+  ASSERT_EQ(deleted, 40);
+  ASSERT_EQ(
+      sqlite3_wal_checkpoint_v2(j_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
+      SQLITE_OK);
+  std::ifstream in(options_.path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 0u);
+  EXPECT_EQ(bytes.find("ZQXMARK"), std::string::npos);
+
+  // Retention drops whole blocks: the same.
+  seqs.clear();
+  for (int i = 41; i <= 48; ++i) {
+    ASSERT_TRUE(j_->Append({{line(i), EventState::kPending, i, {}}}, &seqs).ok());
+  }
+  ASSERT_EQ(TailRows(), 0);
+  int64_t dropped = 0;
+  ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/1000, 0, "retention_dropped", &dropped).ok());
+  ASSERT_EQ(dropped, 8);
+  ASSERT_EQ(
+      sqlite3_wal_checkpoint_v2(j_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
+      SQLITE_OK);
+  std::ifstream again(options_.path, std::ios::binary);
+  bytes.assign(std::istreambuf_iterator<char>(again), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find("ZQXMARK"), std::string::npos);
 }
 
 TEST_F(JournalTest, ReadOnlyOpenSeesEventsAndCannotWrite) {
