@@ -147,9 +147,19 @@ Status Journal::Impl::SetStates(const std::vector<int64_t>& seqs, EventState sta
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
   GLASSBOX_RETURN_IF_ERROR(SetBlockStates(seqs, state));
+  // Only seqs from the tail's first on can be tail rows: an export or a replay batch is mostly
+  // sealed events, and looking each of them up in the tail was 15% of an export's time.
+  int64_t tail_first = 0;
+  {
+    ResetGuard guard(min_tail_);
+    Status st;
+    if (min_tail_.Step(&st) && !min_tail_.IsNull(0)) tail_first = min_tail_.Int(0);
+    GLASSBOX_RETURN_IF_ERROR(st);
+  }
   Stmt tail;
   GLASSBOX_RETURN_IF_ERROR(tail.Prepare(db_, "UPDATE tail SET state = ? WHERE seq = ?"));
   for (int64_t seq : seqs) {
+    if (tail_first == 0 || seq < tail_first) continue;
     ResetGuard guard(tail);
     tail.Bind(1, static_cast<int64_t>(state));
     tail.Bind(2, seq);
