@@ -1,5 +1,7 @@
 #include "glassbox/recorder.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -21,6 +23,31 @@ namespace glassbox {
 
 const char* Version() noexcept { return GLASSBOX_VERSION; }
 
+namespace {
+
+// A Recorder belongs to the process that opened it. A child of fork() inherits its SQLite
+// connection, whose locks stay with the parent (POSIX locks are not inherited): writing
+// through it could damage the journal, and closing it could checkpoint into, or delete, the
+// WAL the parent is using. The child also inherits mutexes that threads which no longer exist
+// (the sealer, the buffered writer) may hold. So in a child the inherited Recorder refuses
+// every call without taking a lock, and its destructor leaves everything as it is.
+std::atomic<uint64_t> forks_seen{0};
+
+uint64_t ForksSoFar() {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    pthread_atfork(nullptr, nullptr, [] { forks_seen.fetch_add(1, std::memory_order_relaxed); });
+  });
+  return forks_seen.load(std::memory_order_relaxed);
+}
+
+Status OpenedInAnotherProcess() {
+  return Status::InvalidArgument(
+      "glassbox: this recorder was opened before fork(); open a new Recorder in this process");
+}
+
+}  // namespace
+
 class Recorder::Impl {
  public:
   std::unique_ptr<schema::Registry> registry;
@@ -32,6 +59,8 @@ class Recorder::Impl {
   std::mutex mu;                                  // serializes journal access
   std::unique_ptr<recorder::WriteBuffer> buffer;  // buffered mode only; declared after mu
   std::atomic<uint64_t> recorded{0}, refused{0}, dropped{0}, skipped{0};
+  uint64_t forks_at_open = ForksSoFar();
+  bool Inherited() const { return forks_seen.load(std::memory_order_relaxed) != forks_at_open; }
 
   // Opens (recovering a damaged journal) and takes over its install id, secret and consent.
   // REQUIRES: mu held, or no other thread using this Impl yet.
@@ -221,6 +250,10 @@ Result<std::string> Recorder::Impl::Complete(std::string_view span_id,
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Recorder::~Recorder() {
+  if (impl_ && impl_->Inherited()) {
+    (void)impl_.release();  // the parent's: left untouched (and unfreed) in this child
+    return;
+  }
   if (impl_) impl_->buffer.reset();  // writes out what is queued before the journal closes
 }
 
@@ -258,6 +291,10 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
 }
 
 Result<std::string> Recorder::Record(std::string_view schema, std::string_view data_json) noexcept {
+  if (impl_->Inherited()) {
+    ++impl_->dropped;
+    return OpenedInAnotherProcess();
+  }
   try {
     return impl_->Write(schema, data_json, "single", "");
   } catch (const std::exception& e) {
@@ -267,6 +304,10 @@ Result<std::string> Recorder::Record(std::string_view schema, std::string_view d
 }
 
 Result<Span> Recorder::Start(std::string_view schema, std::string_view data_json) noexcept {
+  if (impl_->Inherited()) {
+    ++impl_->dropped;
+    return OpenedInAnotherProcess();
+  }
   try {
     std::string span_id = base::NewUuidV7();
     auto id = impl_->Write(schema, data_json, "started", span_id);
@@ -283,6 +324,10 @@ Result<Span> Recorder::Start(std::string_view schema, std::string_view data_json
 
 Result<std::string> Recorder::Complete(std::string_view span_id,
                                        const FinalState& final_state) noexcept {
+  if (impl_->Inherited()) {
+    ++impl_->dropped;
+    return OpenedInAnotherProcess();
+  }
   try {
     return impl_->Complete(span_id, final_state);
   } catch (const std::exception& e) {
@@ -297,6 +342,7 @@ Result<std::string> Span::Complete(const FinalState& final_state) noexcept {
 }
 
 Status Recorder::Flush() noexcept {
+  if (impl_->Inherited()) return OpenedInAnotherProcess();
   try {
     return impl_->buffer ? impl_->buffer->Flush() : Status::Ok();
   } catch (const std::exception& e) {
@@ -305,7 +351,8 @@ Status Recorder::Flush() noexcept {
 }
 
 RecorderCounters Recorder::counters() const noexcept {
-  uint64_t buffer_failed = impl_->buffer ? impl_->buffer->failed_events() : 0;
+  uint64_t buffer_failed =
+      impl_->buffer && !impl_->Inherited() ? impl_->buffer->failed_events() : 0;
   return {impl_->recorded.load() - buffer_failed, impl_->refused.load(),
           impl_->dropped.load() + buffer_failed, impl_->skipped.load()};
 }

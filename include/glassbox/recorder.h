@@ -4,6 +4,9 @@
 //
 // Every call is noexcept and reports failure as a Status: telemetry never throws into, or
 // crashes, its host. A Recorder may be shared between threads (calls are serialized inside).
+// It belongs to the process that opened it: in a child of fork() it refuses every call
+// (kInvalidArgument) and its destructor leaves the parent's journal and threads alone; open a
+// new Recorder in the child.
 #include <cstdint>
 #include <memory>
 #include <optional>
