@@ -69,6 +69,26 @@ class JournalTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.message();
     return s.Step(&st) ? s.Int(0) : -1;
   }
+  std::unique_ptr<Journal> OpenReadOnly() {
+    Options ro = options_;
+    ro.read_only = true;
+    auto reader = Journal::Open(ro);
+    EXPECT_TRUE(reader.ok()) << reader.status().message();
+    return reader.ok() ? std::move(reader.value()) : nullptr;
+  }
+  static int CountEvents(const Journal& j) {
+    int n = 0;
+    EXPECT_TRUE(j.Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
+    return n;
+  }
+  // The database file's bytes once the WAL is checkpointed into it (and emptied).
+  std::string FileBytesAfterCheckpoint() {
+    EXPECT_EQ(
+        sqlite3_wal_checkpoint_v2(j_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
+        SQLITE_OK);
+    std::ifstream in(options_.path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
   int64_t Blocks() { return Count("SELECT count(*) FROM blocks"); }
   int64_t TailRows() { return Count("SELECT count(*) FROM tail"); }
 
@@ -795,14 +815,10 @@ TEST_F(JournalTest, AFormat1JournalIsReadAsItIsAndMigratedByAWriter) {
   fs::remove_all(dir_ + "/sub");
   WriteFormat1Journal(options_.path);
 
-  Options ro = options_;
-  ro.read_only = true;
-  auto reader = Journal::Open(ro);
-  ASSERT_TRUE(reader.ok()) << reader.status().message();
-  int n = 0;
-  ASSERT_TRUE(reader.value()->Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
-  EXPECT_EQ(n, 3);
-  reader.value().reset();
+  auto reader = OpenReadOnly();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(CountEvents(*reader), 3);
+  reader.reset();
   EXPECT_EQ(Format1Version(options_.path), 1);  // a reader does not migrate
 
   Reopen();
@@ -866,11 +882,7 @@ TEST_F(JournalTest, DeletedEventsLeaveNoCopyInTheFile) {
   int64_t deleted = 0;
   ASSERT_TRUE(j_->DeleteInState(EventState::kSent, nullptr, &deleted).ok());
   ASSERT_EQ(deleted, 40);
-  ASSERT_EQ(
-      sqlite3_wal_checkpoint_v2(j_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
-      SQLITE_OK);
-  std::ifstream in(options_.path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes = FileBytesAfterCheckpoint();
   ASSERT_GT(bytes.size(), 0u);
   EXPECT_EQ(bytes.find("ZQXMARK"), std::string::npos);
 
@@ -883,25 +895,16 @@ TEST_F(JournalTest, DeletedEventsLeaveNoCopyInTheFile) {
   int64_t dropped = 0;
   ASSERT_TRUE(j_->DropOldBlocks(/*before_ms=*/1000, 0, "retention_dropped", &dropped).ok());
   ASSERT_EQ(dropped, 8);
-  ASSERT_EQ(
-      sqlite3_wal_checkpoint_v2(j_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
-      SQLITE_OK);
-  std::ifstream again(options_.path, std::ios::binary);
-  bytes.assign(std::istreambuf_iterator<char>(again), std::istreambuf_iterator<char>());
-  EXPECT_EQ(bytes.find("ZQXMARK"), std::string::npos);
+  EXPECT_EQ(FileBytesAfterCheckpoint().find("ZQXMARK"), std::string::npos);
 }
 
 TEST_F(JournalTest, ReadOnlyOpenSeesEventsAndCannotWrite) {
   AppendRange(1, 2);
-  Options ro = options_;
-  ro.read_only = true;
-  auto reader = Journal::Open(ro);
-  ASSERT_TRUE(reader.ok()) << reader.status().message();
-  int n = 0;
-  ASSERT_TRUE(reader.value()->Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
-  EXPECT_EQ(n, 2);
+  auto reader = OpenReadOnly();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(CountEvents(*reader), 2);
   std::string line = Line(3);
-  EXPECT_FALSE(reader.value()->Append({{line, EventState::kPending, 3, {}}}).ok());
+  EXPECT_FALSE(reader->Append({{line, EventState::kPending, 3, {}}}).ok());
 }
 
 TEST_F(JournalTest, SymlinkedJournalIsRefused) {
