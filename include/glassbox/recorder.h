@@ -5,8 +5,9 @@
 // Every call is noexcept and reports failure as a Status: telemetry never throws into, or
 // crashes, its host. A Recorder may be shared between threads (calls are serialized inside).
 // It belongs to the process that opened it: in a child of fork() it refuses every call
-// (kInvalidArgument) and its destructor leaves the parent's journal and threads alone; open a
-// new Recorder in the child.
+// (kInvalidArgument) and its destructor leaves the parent's journal and threads alone. Open
+// recorders after fork(): a child of a process whose recorder threads were inside SQLite at
+// the fork can block opening a new one.
 #include <cstdint>
 #include <memory>
 #include <optional>

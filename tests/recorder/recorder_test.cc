@@ -219,28 +219,24 @@ TEST_F(RecorderTest, WritesFollowAJournalReplacedByAnotherProcess) {
   EXPECT_EQ(events[0]["data"]["text"], "new");
 }
 
-// What a child of fork() does with the Recorder it inherited, then with its own. Runs in the
-// child: no gtest assertions there; the exit code says which step failed.
-int ChildAfterFork(std::unique_ptr<Recorder> inherited, const RecorderOptions& options) {
+// What a child of fork() does with the Recorder it inherited. Runs in the child: no gtest
+// assertions there; the exit code says which step failed. It opens no SQLite connection of
+// its own: a thread of the parent (the sealer, the buffered writer) may have held one of
+// SQLite's global mutexes at the fork, and the child would block on it (seen under ASan).
+int ChildAfterFork(std::unique_ptr<Recorder> inherited) {
   ::alarm(20);  // a lock held by a thread that did not survive the fork would hang here
   auto refused = inherited->Record("blob", R"({"text":"child, inherited"})");
   if (refused.ok() || refused.status().message().find("fork()") == std::string::npos) return 2;
   if (inherited->Flush().ok() || inherited->counters().dropped != 1) return 3;
   inherited.reset();  // must neither close the parent's connection nor wait for its threads
-  auto own = Recorder::Open(options);
-  if (!own.ok()) return 4;
-  for (int i = 0; i < 5; ++i) {
-    if (!own.value()->Record("blob", R"({"text":"child"})").ok()) return 5;
-  }
-  if (!own.value()->Flush().ok()) return 6;
   return 0;
 }
 
-// A host that forks after opening a Recorder (a pre-fork server, Python's multiprocessing):
-// the child's inherited Recorder refuses, a Recorder the child opens works, and the parent's
-// keeps recording, its background sealer (or buffered writer) included, into a journal that
-// stays whole.
-TEST_F(RecorderTest, AForkedChildMustOpenItsOwnRecorderAndTheJournalStaysWhole) {
+// A host that forks with a Recorder open (a pre-fork server, Python's multiprocessing): the
+// child's inherited Recorder refuses without blocking and closes without touching anything,
+// and the parent keeps recording, its background sealer (or buffered writer) included, into
+// a journal that stays whole.
+TEST_F(RecorderTest, AForkedChildsInheritedRecorderRefusesAndTheJournalStaysWhole) {
   for (bool buffered : {false, true}) {
     SCOPED_TRACE(buffered ? "buffered" : "durable");
     fs::remove(options_.journal_path);
@@ -249,7 +245,7 @@ TEST_F(RecorderTest, AForkedChildMustOpenItsOwnRecorderAndTheJournalStaysWhole) 
     for (int i = 0; i < 300; ++i) ASSERT_TRUE(r.Record("blob", R"({"text":"parent"})").ok());
     pid_t child = ::fork();
     ASSERT_GE(child, 0);
-    if (child == 0) ::_exit(ChildAfterFork(std::move(rec_), options_));
+    if (child == 0) ::_exit(ChildAfterFork(std::move(rec_)));
     for (int i = 0; i < 300; ++i) ASSERT_TRUE(r.Record("blob", R"({"text":"parent"})").ok());
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
@@ -257,11 +253,7 @@ TEST_F(RecorderTest, AForkedChildMustOpenItsOwnRecorderAndTheJournalStaysWhole) 
     EXPECT_EQ(WEXITSTATUS(status), 0) << "the step that failed in the child";
     ASSERT_TRUE(r.Record("blob", R"({"text":"parent"})").ok());
     rec_.reset();
-    auto events = Stored();
-    EXPECT_EQ(events.size(), 606u);
-    int from_child = 0;
-    for (const auto& e : events) from_child += e["data"]["text"] == "child";
-    EXPECT_EQ(from_child, 5);
+    EXPECT_EQ(Stored().size(), 601u);
     journal::Options o;
     o.path = options_.journal_path;
     auto j = journal::Journal::Open(o);
