@@ -15,6 +15,7 @@
 
 #include "journal/block_codec.h"
 #include "journal/sqlite_util.h"
+#include "tests/journal/count_events.h"
 
 namespace glassbox::journal {
 namespace {
@@ -75,11 +76,6 @@ class JournalTest : public ::testing::Test {
     auto reader = Journal::Open(ro);
     EXPECT_TRUE(reader.ok()) << reader.status().message();
     return reader.ok() ? std::move(reader.value()) : nullptr;
-  }
-  static int CountEvents(const Journal& j) {
-    int n = 0;
-    EXPECT_TRUE(j.Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
-    return n;
   }
   // The database file's bytes once the WAL is checkpointed into it (and emptied).
   std::string FileBytesAfterCheckpoint() {

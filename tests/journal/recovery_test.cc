@@ -16,6 +16,7 @@
 #include "journal/consent.h"
 #include "journal/salvage.h"
 #include "journal/sqlite_util.h"
+#include "tests/journal/count_events.h"
 
 namespace glassbox::journal {
 namespace {
@@ -74,11 +75,6 @@ class RecoveryTest : public ::testing::Test {
     EXPECT_TRUE(j.ok()) << j.status().message();
     return j.ok() ? std::move(j.value()) : nullptr;
   }
-  static int64_t Count(const Journal& j) {
-    int64_t n = 0;
-    EXPECT_TRUE(j.Scan({}, [&](const StoredEvent&) { return ++n > 0; }).ok());
-    return n;
-  }
   static void FlipBlockByte(sqlite3* db, int64_t first_seq, size_t at) {
     detail::Stmt get, put;
     ASSERT_TRUE(get.Prepare(db, "SELECT body FROM blocks WHERE first_seq = ?").ok());
@@ -126,7 +122,7 @@ TEST_F(RecoveryTest, SalvageEndsWhenDamageLeavesKeysOutOfOrder) {
   ASSERT_NE(j, nullptr);
   EXPECT_THAT(report.reason, HasSubstr("quick_check"));
   EXPECT_EQ(report.salvaged_events, 1208);
-  EXPECT_EQ(Count(*j), 1208);
+  EXPECT_EQ(CountEvents(*j), 1208);
 }
 
 TEST_F(RecoveryTest, HealthyJournalIsNotTouched) {
@@ -134,7 +130,7 @@ TEST_F(RecoveryTest, HealthyJournalIsNotTouched) {
   RecoveryReport report;
   auto j = OpenRecovering(&report);
   EXPECT_TRUE(report.reason.empty());
-  EXPECT_EQ(Count(*j), 11);
+  EXPECT_EQ(CountEvents(*j), 11);
   EXPECT_TRUE(SetAside().empty());
 }
 
@@ -146,7 +142,7 @@ TEST_F(RecoveryTest, ZeroedHeaderIsMovedAsideAndEverythingIsSalvaged) {
   EXPECT_THAT(report.reason, HasSubstr("not a database"));
   EXPECT_EQ(report.salvaged_events, 11);
   EXPECT_TRUE(report.meta_salvaged);
-  EXPECT_EQ(Count(*j), 11);
+  EXPECT_EQ(CountEvents(*j), 11);
   EXPECT_EQ(j->install_id(), install_id);
   EXPECT_EQ(EffectiveConsent(*j), Consent::kLocal);
   EXPECT_EQ(j->Counter("retention_dropped").value(), 3);
@@ -175,7 +171,7 @@ TEST_F(RecoveryTest, TruncatedFileIsDetectedAtOpen) {
   RecoveryReport report;
   auto j = OpenRecovering(&report);
   EXPECT_FALSE(report.reason.empty());
-  EXPECT_EQ(Count(*j), report.salvaged_events);
+  EXPECT_EQ(CountEvents(*j), report.salvaged_events);
 }
 
 TEST_F(RecoveryTest, DamagedBlockIsFoundByTheDeepCheckAndOnlyItsEventsAreLost) {
@@ -198,7 +194,7 @@ TEST_F(RecoveryTest, DamagedBlockIsFoundByTheDeepCheckAndOnlyItsEventsAreLost) {
   }
   auto fresh = Journal::Open(options_);
   ASSERT_TRUE(fresh.ok());
-  EXPECT_EQ(Count(*fresh.value()), 7);
+  EXPECT_EQ(CountEvents(*fresh.value()), 7);
   DeepCheckResult check;
   ASSERT_TRUE(DeepCheck(*fresh.value(), &check).ok());
   EXPECT_TRUE(check.ok()) << check.problem;
