@@ -369,13 +369,19 @@ Status WriteSalvage(Journal& fresh, const Salvage& s) {
     span.BindBlob(3, o.line);
     GLASSBOX_RETURN_IF_ERROR(span.Exec());
   }
-  GLASSBOX_RETURN_IF_ERROR(
-      tail.Prepare(fresh.db(), "INSERT INTO tail(state, recorded_at_ms, line) VALUES (?, ?, ?)"));
+  // Events keep their seqs: the salvaged meta names some (replay.inflight, the batch a replay
+  // was sending; seq_floor). Only a seq the damage left repeated or out of order gets the next
+  // free one.
+  GLASSBOX_RETURN_IF_ERROR(tail.Prepare(
+      fresh.db(), "INSERT INTO tail(seq, state, recorded_at_ms, line) VALUES (?, ?, ?, ?)"));
+  int64_t last_seq = 0;
   for (const auto& e : s.events) {
+    last_seq = std::max(e.seq, last_seq + 1);
     ResetGuard g(tail);
-    tail.Bind(1, static_cast<int64_t>(e.state));
-    tail.Bind(2, e.recorded_ms);
-    tail.BindBlob(3, e.line);
+    tail.Bind(1, last_seq);
+    tail.Bind(2, static_cast<int64_t>(e.state));
+    tail.Bind(3, e.recorded_ms);
+    tail.BindBlob(4, e.line);
     GLASSBOX_RETURN_IF_ERROR(tail.Exec());
   }
   GLASSBOX_RETURN_IF_ERROR(txn.Commit());

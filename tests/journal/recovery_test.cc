@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -198,6 +199,61 @@ TEST_F(RecoveryTest, DamagedBlockIsFoundByTheDeepCheckAndOnlyItsEventsAreLost) {
   DeepCheckResult check;
   ASSERT_TRUE(DeepCheck(*fresh.value(), &check).ok());
   EXPECT_TRUE(check.ok()) << check.problem;
+}
+
+// A replay interrupted mid-batch left its range in meta (replay.inflight, "AFTER THROUGH
+// SHA256"); the next run resends exactly those events with the same key. Salvage once
+// renumbered the events from 1, so the range named other events.
+TEST_F(RecoveryTest, SalvagedEventsKeepTheirSeqsSoAnInterruptedBatchStillNamesThem) {
+  Build(10);  // blocks 1-4, 5-8; tail 9, 10, span start 11
+  {
+    auto j = Journal::Open(options_);
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE(j.value()->SetMeta("replay.inflight", "6 9 abc").ok());
+    FlipBlockByte(j.value()->db(), /*first_seq=*/1, /*at=*/20);  // events 1-4 are lost
+    FileId judged = FileId::Of(options_.path);
+    j.value()->Abandon();
+    j.value().reset();
+    RecoveryReport report;
+    ASSERT_TRUE(Recover(options_, "test: damaged block", judged, &report).ok());
+    ASSERT_EQ(report.salvaged_events, 7);
+  }
+  auto fresh = Journal::Open(options_);
+  ASSERT_TRUE(fresh.ok());
+  std::map<int64_t, std::string> ids;
+  ASSERT_TRUE(fresh.value()
+                  ->Scan({},
+                         [&](const StoredEvent& e) {
+                           ids[e.seq] = nlohmann::json::parse(e.line)["event_id"];
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(
+      ids, (std::map<int64_t, std::string>{
+               {5, "e5"}, {6, "e6"}, {7, "e7"}, {8, "e8"}, {9, "e9"}, {10, "e10"}, {11, "e1000"}}));
+  EXPECT_EQ(fresh.value()->GetMeta("replay.inflight").value(), "6 9 abc");
+  ASSERT_TRUE(fresh.value()->Append({{Line(11), EventState::kPending, 11, {}}}).ok());
+  EXPECT_EQ(fresh.value()->LastSeq().value(), 12);
+}
+
+TEST_F(RecoveryTest, ASalvagedSeqThatRepeatsGetsTheNextFreeOne) {
+  detail::Salvage salvage;
+  for (auto [seq, i] : std::vector<std::pair<int64_t, int>>{{3, 1}, {3, 2}, {4, 3}, {9, 4}}) {
+    salvage.events.push_back({seq, EventState::kPending, i, Line(i)});
+  }
+  auto fresh = Journal::Open(options_);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE(detail::WriteSalvage(*fresh.value(), salvage).ok());
+  std::vector<std::pair<int64_t, std::string>> order;
+  ASSERT_TRUE(fresh.value()
+                  ->Scan({},
+                         [&](const StoredEvent& e) {
+                           order.emplace_back(e.seq, nlohmann::json::parse(e.line)["event_id"]);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(order, (std::vector<std::pair<int64_t, std::string>>{
+                       {3, "e1"}, {4, "e2"}, {5, "e3"}, {9, "e4"}}));
 }
 
 TEST_F(RecoveryTest, RowThatIsNotAnEventIsFoundByTheDeepCheck) {
