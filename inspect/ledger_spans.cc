@@ -11,9 +11,14 @@ Result<Json> LedgerJson(const journal::Journal& journal, const Page& page) {
   Json entries = Json::array();
   Status st = journal.ListLedger([&](const journal::LedgerEntry& e) {
     if (!page.since.empty() && e.at < page.since) return true;
-    entries.push_back({{"id", e.id}, {"at", e.at}, {"kind", e.kind},
-                       {"destination", e.destination}, {"events", e.events},
-                       {"bytes", e.bytes}, {"sha256", e.sha256}, {"result", e.result}});
+    entries.push_back({{"id", e.id},
+                       {"at", e.at},
+                       {"kind", e.kind},
+                       {"destination", e.destination},
+                       {"events", e.events},
+                       {"bytes", e.bytes},
+                       {"sha256", e.sha256},
+                       {"result", e.result}});
     return !page.limit || static_cast<int64_t>(entries.size()) < page.limit;
   });
   GLASSBOX_RETURN_IF_ERROR(st);
@@ -23,18 +28,19 @@ Result<Json> LedgerJson(const journal::Journal& journal, const Page& page) {
 std::string LedgerText(const Json& ledger) {
   std::ostringstream out;
   if (ledger["entries"].empty()) return "no uploads, exports, imports or deletions yet\n";
-  char line[160];
-  std::snprintf(line, sizeof line, "%-20s %-9s %7s %10s  %s\n", "WHEN (UTC)", "KIND", "EVENTS",
-                "BYTES", "RESULT");
-  out << line;
+  // The fixed-width columns go through a buffer; the result, of any length (a recovery's names
+  // the damage and where the file went), is written after them whole.
+  char columns[96];
+  std::snprintf(columns, sizeof columns, "%-20s %-9s %7s %10s  ", "WHEN (UTC)", "KIND", "EVENTS",
+                "BYTES");
+  out << columns << "RESULT\n";
   for (const auto& e : ledger["entries"]) {
-    std::snprintf(line, sizeof line, "%-20s %-9s %7lld %10lld  %s\n",
+    std::snprintf(columns, sizeof columns, "%-20s %-9s %7lld %10lld  ",
                   e["at"].get<std::string>().substr(0, 19).c_str(),
                   e["kind"].get<std::string>().c_str(),
                   static_cast<long long>(e["events"].get<int64_t>()),
-                  static_cast<long long>(e["bytes"].get<int64_t>()),
-                  e["result"].get<std::string>().c_str());
-    out << line;
+                  static_cast<long long>(e["bytes"].get<int64_t>()));
+    out << columns << e["result"].get<std::string>() << "\n";
     out << "  to " << e["destination"].get<std::string>() << "\n";
     if (!e["sha256"].get<std::string>().empty()) {
       out << "  sha256 " << e["sha256"].get<std::string>() << "\n";
@@ -76,9 +82,10 @@ std::string OpenSpansText(const Json& spans) {
   if (spans["open_spans"].empty()) return "no open spans\n";
   out << "started work without a completion (killed or crashed runs, or still running):\n";
   for (const auto& s : spans["open_spans"]) {
-    out << s["span_id"].get<std::string>() << "  " << s["started_at"].get<std::string>().substr(0, 19)
-        << "  age " << Age(s["age_seconds"].get<int64_t>()) << "\n    "
-        << s["schema"].get<std::string>() << "\n";
+    out << s["span_id"].get<std::string>() << "  "
+        << s["started_at"].get<std::string>().substr(0, 19) << "  age "
+        << Age(s["age_seconds"].get<int64_t>()) << "\n    " << s["schema"].get<std::string>()
+        << "\n";
   }
   return out.str();
 }

@@ -103,6 +103,13 @@ class CorruptionTest(GlassboxCase):
             f.write(b"\0" * 100)
         self.assertTrue(self.check_survives("zeroed header", ids))
         self.assertEqual(self.figures["zeroed header"]["lost"], 0)
+        # The recovery's ledger row names the damage and the moved file: the text view shows
+        # it whole (it was cut at 160 bytes a line).
+        entries = json.loads(self.run_gb("inspect", "ledger", "--format", "json").stdout)
+        recovery = [e for e in entries["entries"] if e["kind"] == "recovery"]
+        self.assertEqual(len(recovery), 1)
+        self.assertGreater(len(recovery[0]["result"]), 160)
+        self.assertIn(recovery[0]["result"] + "\n", self.run_gb("inspect", "ledger").stdout)
         self.finish()
 
     def test_consent_and_install_id_survive_recovery(self):
