@@ -1,5 +1,6 @@
 // Fuzz target: journal block frames (zstd with a content checksum and an output limit) and
-// the varint sequence lists stored beside them, as recovery reads them from damaged files.
+// the seq and state lists stored beside them (format 3's runs and format 2's one entry per
+// event), as recovery reads them from damaged files.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +28,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string encoded = glassbox::journal::detail::EncodeSeqs(seqs);
     if (!glassbox::journal::detail::DecodeSeqs(encoded, seqs.empty() ? 1 : seqs.front(), &back) ||
         back != seqs) {
+      __builtin_trap();
+    }
+  }
+  std::string states;
+  if (glassbox::journal::detail::DecodeStates(bytes, &states)) {
+    std::string back;
+    if (states.size() > glassbox::journal::detail::kMaxBlockEvents ||
+        !glassbox::journal::detail::DecodeStates(glassbox::journal::detail::EncodeStates(states),
+                                                 &back) ||
+        back != states) {
       __builtin_trap();
     }
   }

@@ -43,43 +43,103 @@ Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes) {
   return out;
 }
 
+namespace {
+
+// Format 3's lists start with a marker no format-2 list can start with: a format-2 sequence
+// list starts with its first delta (at least 1), a format-2 state list with a state (at most
+// kLocal).
+constexpr char kSeqRuns = '\x00';
+constexpr char kStateRuns = '\xFF';
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Unsigned LEB128 of at most 63 bits; false when the bytes end inside one.
+bool GetVarint(std::string_view bytes, size_t* pos, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; *pos < bytes.size() && shift <= 56; shift += 7) {
+    auto c = static_cast<unsigned char>(bytes[(*pos)++]);
+    *v |= static_cast<uint64_t>(c & 0x7F) << shift;
+    if (!(c & 0x80)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string EncodeSeqs(const std::vector<int64_t>& seqs) {
-  std::string out;
+  std::string out(1, kSeqRuns);
   int64_t prev = seqs.empty() ? 0 : seqs.front() - 1;
-  for (int64_t s : seqs) {
-    uint64_t d = static_cast<uint64_t>(s - prev);
-    prev = s;
-    while (d >= 0x80) {
-      out.push_back(static_cast<char>(0x80 | (d & 0x7F)));
-      d >>= 7;
-    }
-    out.push_back(static_cast<char>(d));
+  for (size_t i = 0; i < seqs.size();) {
+    size_t end = i + 1;
+    while (end < seqs.size() && seqs[end] == seqs[end - 1] + 1) ++end;
+    PutVarint(out, static_cast<uint64_t>(seqs[i] - prev));
+    PutVarint(out, end - i - 1);
+    prev = seqs[end - 1];
+    i = end;
   }
   return out;
 }
 
 bool DecodeSeqs(std::string_view bytes, int64_t first, std::vector<int64_t>* seqs) {
   seqs->clear();
+  const bool runs = !bytes.empty() && bytes[0] == kSeqRuns;
   int64_t prev = first - 1;
-  uint64_t d = 0;
-  int shift = 0;
-  for (unsigned char c : bytes) {
-    if (shift > 56) return false;
-    d |= static_cast<uint64_t>(c & 0x7F) << shift;
-    if (c & 0x80) {
-      shift += 7;
-      continue;
-    }
-    // Sequences rise strictly, so a delta is at least 1; a sum past INT64_MAX is damage.
-    if (d == 0 || d > static_cast<uint64_t>(INT64_MAX) ||
-        __builtin_add_overflow(prev, static_cast<int64_t>(d), &prev)) {
+  for (size_t pos = runs ? 1 : 0; pos < bytes.size();) {
+    uint64_t gap = 0, more = 0;
+    if (!GetVarint(bytes, &pos, &gap) || (runs && !GetVarint(bytes, &pos, &more))) return false;
+    // Sequences rise strictly, so a gap is at least 1; a sum past INT64_MAX, or more events
+    // than a block can hold, is damage.
+    if (gap == 0 || gap > static_cast<uint64_t>(INT64_MAX) ||
+        __builtin_add_overflow(prev, static_cast<int64_t>(gap), &prev) ||
+        more >= kMaxBlockEvents - seqs->size() || static_cast<uint64_t>(INT64_MAX - prev) < more) {
       return false;
     }
     seqs->push_back(prev);
-    d = 0;
-    shift = 0;
+    for (uint64_t k = 0; k < more; ++k) seqs->push_back(++prev);
   }
-  return shift == 0;
+  return true;
+}
+
+std::string EncodeStates(std::string_view states) {
+  std::string out(1, kStateRuns);
+  for (size_t i = 0; i < states.size();) {
+    size_t end = i + 1;
+    while (end < states.size() && states[end] == states[i]) ++end;
+    out.push_back(states[i]);
+    PutVarint(out, end - i);
+    i = end;
+  }
+  return out;
+}
+
+bool DecodeStates(std::string_view bytes, std::string* states) {
+  states->clear();
+  if (bytes.empty() || bytes[0] != kStateRuns) {  // format 2: one byte per event
+    if (bytes.size() > kMaxBlockEvents) return false;
+    states->assign(bytes);
+    return true;
+  }
+  for (size_t pos = 1; pos < bytes.size();) {
+    char state = bytes[pos++];
+    uint64_t run = 0;
+    if (!GetVarint(bytes, &pos, &run) || run == 0 || run > kMaxBlockEvents - states->size()) {
+      return false;
+    }
+    states->append(run, state);
+  }
+  return true;
+}
+
+bool DecodeBlockLists(std::string_view seq_runs, int64_t first_seq, std::string_view state_runs,
+                      std::vector<int64_t>* seqs, std::string* states) {
+  return DecodeSeqs(seq_runs, first_seq, seqs) && DecodeStates(state_runs, states) &&
+         seqs->size() == states->size();
 }
 
 }  // namespace glassbox::journal::detail

@@ -161,6 +161,11 @@ Status Journal::Init(const Options& options) {
   bool created = false;
   if (!options.read_only) GLASSBOX_RETURN_IF_ERROR(detail::Migrate(db_, &created));
   impl_ = std::make_unique<Impl>(db_, options);
+  if (options.read_only) {
+    auto version = detail::FormatVersion(db_);
+    if (!version.ok()) return version.status();
+    if (version.value() < 3) impl_->UseFormat2BlockColumns();
+  }
   GLASSBOX_RETURN_IF_ERROR(impl_->Prepare());
   auto id = GetMeta("install_id");
   if (!id.ok()) return id.status();

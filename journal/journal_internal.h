@@ -12,7 +12,7 @@
 namespace glassbox::journal {
 namespace detail {
 
-inline constexpr int kFormatVersion = 2;
+inline constexpr int kFormatVersion = 3;
 // Largest decompressed block accepted on read (a sealed block holds at most seal_bytes plus
 // one line, and lines are bounded by the recorder's event limit).
 inline constexpr size_t kMaxBlockBytes = 64u << 20;
@@ -20,6 +20,8 @@ inline constexpr size_t kMaxBlockBytes = 64u << 20;
 Status Configure(sqlite3* db, const Options& options);
 // Creates or upgrades the tables; *created tells whether this call created them.
 Status Migrate(sqlite3* db, bool* created);
+// PRAGMA user_version: the journal's format (0 for a new file).
+Result<int> FormatVersion(sqlite3* db);
 // Binds a ledger row to an INSERT prepared from kInsertLedgerSql and runs it.
 inline constexpr const char* kInsertLedgerSql =
     "INSERT INTO ledger(at, kind, destination, events, bytes, sha256, result) "
@@ -38,6 +40,14 @@ class Journal::Impl {
  public:
   Impl(sqlite3* db, const Options& options) : db_(db), options_(options) {}
   Status Prepare();
+  // The columns of `blocks` holding its seq and state lists: format 3 named them seq_runs and
+  // state_runs. A read-only open does not migrate, so it reads an older journal by the older
+  // names (the decoders read either form of list).
+  void UseFormat2BlockColumns() { format2_columns_ = true; }
+  const char* block_lists() const {
+    return format2_columns_ ? "seqs, states" : "seq_runs, state_runs";
+  }
+  const char* state_list() const { return format2_columns_ ? "states" : "state_runs"; }
   Status Append(const std::vector<NewEvent>& events, std::vector<int64_t>* seqs,
                 const LedgerEntry* ledger);
   Status AppendFrom(const std::function<Status(const EventSink&)>& produce,
@@ -110,6 +120,7 @@ class Journal::Impl {
   mutable std::shared_ptr<const std::string> stopped_text_;
 
   sqlite3* db_;
+  bool format2_columns_ = false;
   Options options_;
   detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
       count_level_, count_tail_, next_seq_, keep_seq_floor_, begin_write_, commit_;

@@ -1,4 +1,5 @@
 // Small tables: meta, ledger, open spans, counters.
+#include "journal/block_codec.h"
 #include "journal/journal_internal.h"
 
 namespace glassbox::journal {
@@ -94,10 +95,15 @@ Result<StateCounts> Journal::CountStates() const {
   Transaction txn(db_);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(false));
   Stmt blocks, tail;
-  GLASSBOX_RETURN_IF_ERROR(blocks.Prepare(db_, "SELECT states FROM blocks"));
+  GLASSBOX_RETURN_IF_ERROR(
+      blocks.Prepare(db_, std::string("SELECT ") + impl_->state_list() + " FROM blocks"));
   Status st;
+  std::string states;
   while (blocks.Step(&st)) {
-    for (char s : blocks.Text(0)) add(s, 1);
+    if (!detail::DecodeStates(blocks.Text(0), &states)) {
+      return Status::Corruption("journal block: bad state list");
+    }
+    for (char s : states) add(s, 1);
   }
   GLASSBOX_RETURN_IF_ERROR(st);
   GLASSBOX_RETURN_IF_ERROR(tail.Prepare(db_, "SELECT state, count(*) FROM tail GROUP BY state"));

@@ -26,15 +26,15 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
   // index on last_seq gives it without a sort: ordering by first_seq made SQLite copy every
   // later block, bodies included, into a temporary b-tree on each call (each replay batch).
   Stmt blocks;
-  GLASSBOX_RETURN_IF_ERROR(blocks.Prepare(
-      db_,
-      "SELECT first_seq, seqs, states, body FROM blocks WHERE last_seq > ? ORDER BY last_seq"));
+  GLASSBOX_RETURN_IF_ERROR(blocks.Prepare(db_, std::string("SELECT first_seq, ") + block_lists() +
+                                                   ", body FROM blocks WHERE last_seq > ? "
+                                                   "ORDER BY last_seq"));
   blocks.Bind(1, options.after_seq);
   Status st;
   std::vector<int64_t> seqs;
+  std::string states;
   while (!*stop && blocks.Step(&st)) {
-    std::string_view states = blocks.Text(2);
-    if (!detail::DecodeSeqs(blocks.Text(1), blocks.Int(0), &seqs) || seqs.size() != states.size()) {
+    if (!detail::DecodeBlockLists(blocks.Text(1), blocks.Int(0), blocks.Text(2), &seqs, &states)) {
       return Status::Corruption("journal block: sequence list does not match its states");
     }
     bool any = false;
@@ -107,12 +107,13 @@ Status Journal::Impl::Scan(const ScanOptions& options,
 
 Status Journal::Impl::SetBlockStates(const std::vector<int64_t>& seqs, EventState state) {
   Stmt find, update;
-  GLASSBOX_RETURN_IF_ERROR(find.Prepare(
-      db_,
-      "SELECT id, first_seq, seqs, states FROM blocks WHERE last_seq >= ? ORDER BY last_seq "
-      "LIMIT 1"));
-  GLASSBOX_RETURN_IF_ERROR(update.Prepare(db_, "UPDATE blocks SET states = ? WHERE id = ?"));
+  GLASSBOX_RETURN_IF_ERROR(
+      find.Prepare(db_,
+                   "SELECT id, first_seq, seq_runs, state_runs FROM blocks WHERE last_seq >= ? "
+                   "ORDER BY last_seq LIMIT 1"));
+  GLASSBOX_RETURN_IF_ERROR(update.Prepare(db_, "UPDATE blocks SET state_runs = ? WHERE id = ?"));
   std::vector<int64_t> sorted = seqs, block_seqs;
+  std::string states;
   std::sort(sorted.begin(), sorted.end());
   size_t i = 0;
   while (i < sorted.size()) {
@@ -123,10 +124,8 @@ Status Journal::Impl::SetBlockStates(const std::vector<int64_t>& seqs, EventStat
       GLASSBOX_RETURN_IF_ERROR(st);
       break;  // the rest live in the tail
     }
-    int64_t first = find.Int(1);
-    std::string states(find.Text(3));
-    if (!detail::DecodeSeqs(find.Text(2), first, &block_seqs)) {
-      return Status::Corruption("journal block: bad sequence list");
+    if (!detail::DecodeBlockLists(find.Text(2), find.Int(1), find.Text(3), &block_seqs, &states)) {
+      return Status::Corruption("journal block: sequence list does not match its states");
     }
     for (; i < sorted.size() && sorted[i] <= block_seqs.back(); ++i) {
       auto pos = std::lower_bound(block_seqs.begin(), block_seqs.end(), sorted[i]);
@@ -135,7 +134,7 @@ Status Journal::Impl::SetBlockStates(const std::vector<int64_t>& seqs, EventStat
       }
     }
     ResetGuard uguard(update);
-    update.BindBlob(1, states);
+    update.BindBlob(1, detail::EncodeStates(states));
     update.Bind(2, find.Int(0));
     GLASSBOX_RETURN_IF_ERROR(update.Exec());
   }
@@ -173,16 +172,17 @@ Status Journal::Impl::SetStates(const std::vector<int64_t>& seqs, EventState sta
 Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* deleted) {
   Stmt get;
   GLASSBOX_RETURN_IF_ERROR(get.Prepare(
-      db_, "SELECT first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE id = ?"));
+      db_,
+      "SELECT first_seq, seq_runs, state_runs, body, min_ms, max_ms FROM blocks WHERE id = ?"));
   get.Bind(1, id);
   Status st;
   if (!get.Step(&st)) return st;
   std::vector<int64_t> seqs, kept_seqs;
-  std::string_view states = get.Text(2);
-  if (!detail::DecodeSeqs(get.Text(1), get.Int(0), &seqs) || seqs.size() != states.size()) {
-    return Status::Corruption("journal block: bad sequence list");
+  std::string states;
+  if (!detail::DecodeBlockLists(get.Text(1), get.Int(0), get.Text(2), &seqs, &states)) {
+    return Status::Corruption("journal block: sequence list does not match its states");
   }
-  if (states.find(static_cast<char>(drop_state)) == std::string_view::npos) return Status::Ok();
+  if (states.find(static_cast<char>(drop_state)) == std::string::npos) return Status::Ok();
   auto body = detail::DecompressBlock(get.Text(3), detail::kMaxBlockBytes);
   if (!body.ok()) return body.status();
   std::string kept_body, kept_states;
@@ -210,14 +210,14 @@ Status Journal::Impl::RewriteBlock(int64_t id, EventState drop_state, int64_t* d
   if (!frame.ok()) return frame.status();
   GLASSBOX_RETURN_IF_ERROR(w.Prepare(
       db_,
-      "UPDATE blocks SET first_seq = ?, last_seq = ?, count = ?, raw_bytes = ?, seqs = ?, "
-      "states = ?, body = ? WHERE id = ?"));
+      "UPDATE blocks SET first_seq = ?, last_seq = ?, count = ?, raw_bytes = ?, seq_runs = ?, "
+      "state_runs = ?, body = ? WHERE id = ?"));
   w.Bind(1, kept_seqs.front());
   w.Bind(2, kept_seqs.back());
   w.Bind(3, static_cast<int64_t>(kept_seqs.size()));
   w.Bind(4, static_cast<int64_t>(kept_body.size()));
   w.BindBlob(5, detail::EncodeSeqs(kept_seqs));
-  w.BindBlob(6, kept_states);
+  w.BindBlob(6, detail::EncodeStates(kept_states));
   w.BindBlob(7, frame.value());
   w.Bind(8, id);
   return w.Exec();

@@ -293,8 +293,8 @@ Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
   Stmt ins;
   GLASSBOX_RETURN_IF_ERROR(ins.Prepare(
       db_,
-      "INSERT INTO blocks(level, first_seq, last_seq, count, min_ms, max_ms, raw_bytes, seqs, "
-      "states, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO blocks(level, first_seq, last_seq, count, min_ms, max_ms, raw_bytes, "
+      "seq_runs, state_runs, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins.Bind(1, level);
   ins.Bind(2, seqs.front());
   ins.Bind(3, seqs.back());
@@ -303,7 +303,7 @@ Status Journal::Impl::InsertBlock(int level, const std::vector<int64_t>& seqs,
   ins.Bind(6, max_ms);
   ins.Bind(7, raw_bytes);
   ins.BindBlob(8, detail::EncodeSeqs(seqs));
-  ins.BindBlob(9, states);
+  ins.BindBlob(9, detail::EncodeStates(states));
   ins.BindBlob(10, frame);
   return ins.Exec();
 }
@@ -326,8 +326,8 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
     if (n < fan_in) return Status::Ok();
   }
   constexpr const char* kOldest =
-      "SELECT id, first_seq, seqs, states, body, min_ms, max_ms FROM blocks WHERE level = ? "
-      "ORDER BY first_seq LIMIT ?";
+      "SELECT id, first_seq, seq_runs, state_runs, body, min_ms, max_ms FROM blocks "
+      "WHERE level = ? ORDER BY first_seq LIMIT ?";
   std::vector<int64_t> ids, seqs, part;
   std::string seq_blobs, body;
   int64_t min_ms = INT64_MAX, max_ms = INT64_MIN;
@@ -370,12 +370,15 @@ Status Journal::Impl::MergeLevel(int level, int fan_in, bool force, bool* merged
   rows.Bind(1, level);
   rows.Bind(2, fan_in);
   std::vector<int64_t> ids_now;
-  std::string seq_blobs_now, states;
+  std::string seq_blobs_now, states, part_states;
   Status st;
   while (rows.Step(&st)) {
     ids_now.push_back(rows.Int(0));
     seq_blobs_now.append(rows.Text(2)).push_back('|');
-    states.append(rows.Text(3));
+    if (!detail::DecodeStates(rows.Text(3), &part_states)) {
+      return Status::Corruption("journal block: bad state list");
+    }
+    states.append(part_states);
   }
   GLASSBOX_RETURN_IF_ERROR(st);
   if (ids_now != ids || seq_blobs_now != seq_blobs) return Status::Ok();

@@ -8,7 +8,7 @@
 namespace glassbox::journal::detail {
 namespace {
 
-// Format 2. See journal/FORMAT.md for what each table holds and why.
+// Format 3. See journal/FORMAT.md for what each table holds and why.
 constexpr const char* kTailV2 = R"sql(
 CREATE TABLE tail(
   seq INTEGER PRIMARY KEY,
@@ -17,7 +17,7 @@ CREATE TABLE tail(
   line BLOB NOT NULL);
 )sql";
 
-constexpr const char* kSchemaV2 = R"sql(
+constexpr const char* kSchemaV3 = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE blocks(
   id INTEGER PRIMARY KEY,
@@ -28,8 +28,8 @@ CREATE TABLE blocks(
   min_ms INTEGER NOT NULL,
   max_ms INTEGER NOT NULL,
   raw_bytes INTEGER NOT NULL,
-  seqs BLOB NOT NULL,
-  states BLOB NOT NULL,
+  seq_runs BLOB NOT NULL,
+  state_runs BLOB NOT NULL,
   body BLOB NOT NULL);
 CREATE INDEX blocks_last_seq ON blocks(last_seq);
 CREATE INDEX blocks_level ON blocks(level, first_seq);
@@ -49,17 +49,8 @@ CREATE TABLE ledger(
 CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
-Result<int> CurrentVersion(sqlite3* db) {
-  Stmt s;
-  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "PRAGMA user_version"));
-  Status st;
-  int v = s.Step(&st) ? static_cast<int>(s.Int(0)) : 0;
-  GLASSBOX_RETURN_IF_ERROR(st);
-  return v;
-}
-
-Status CreateV2(sqlite3* db) {
-  GLASSBOX_RETURN_IF_ERROR(Exec(db, kSchemaV2));
+Status Create(sqlite3* db) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, kSchemaV3));
   GLASSBOX_RETURN_IF_ERROR(Exec(db, kTailV2));
   Stmt s;
   GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "INSERT INTO meta(key, value) VALUES (?, ?)"));
@@ -73,7 +64,7 @@ Status CreateV2(sqlite3* db) {
     GLASSBOX_RETURN_IF_ERROR(s.Exec());
     s.Reset();
   }
-  return Exec(db, "PRAGMA user_version = 2");
+  return Exec(db, "PRAGMA user_version = 3");
 }
 
 // Format 1 numbered the tail with AUTOINCREMENT, which writes sqlite_sequence in every append:
@@ -94,6 +85,17 @@ Status MigrateV1ToV2(sqlite3* db) {
                                 "SELECT seq, state, recorded_ms, line FROM tail_v1"));
   GLASSBOX_RETURN_IF_ERROR(Exec(db, "DROP TABLE tail_v1"));
   return Exec(db, "PRAGMA user_version = 2");
+}
+
+// Format 3 stores a block's seqs and states as runs (a block of 4,096 events: 4 bytes each
+// instead of 4,096). The blobs already there stay as they are: the decoders read both forms.
+// The columns are renamed so a format-2 process still connected fails on its next statement
+// over blocks, as an error, instead of reading a run list as a damaged list and moving the
+// journal aside.
+Status MigrateV2ToV3(sqlite3* db) {
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, "ALTER TABLE blocks RENAME COLUMN seqs TO seq_runs"));
+  GLASSBOX_RETURN_IF_ERROR(Exec(db, "ALTER TABLE blocks RENAME COLUMN states TO state_runs"));
+  return Exec(db, "PRAGMA user_version = 3");
 }
 
 // A new journal gets auto_vacuum = INCREMENTAL, so pages that sealing frees can be given back
@@ -145,9 +147,18 @@ Status Configure(sqlite3* db, const Options& options) {
                                               : "PRAGMA synchronous = NORMAL");
 }
 
+Result<int> FormatVersion(sqlite3* db) {
+  Stmt s;
+  GLASSBOX_RETURN_IF_ERROR(s.Prepare(db, "PRAGMA user_version"));
+  Status st;
+  int v = s.Step(&st) ? static_cast<int>(s.Int(0)) : 0;
+  GLASSBOX_RETURN_IF_ERROR(st);
+  return v;
+}
+
 Status Migrate(sqlite3* db, bool* created) {
   *created = false;
-  auto version = CurrentVersion(db);
+  auto version = FormatVersion(db);
   if (!version.ok()) return version.status();
   if (version.value() == kFormatVersion) return Status::Ok();
   if (version.value() > kFormatVersion) {
@@ -158,10 +169,11 @@ Status Migrate(sqlite3* db, bool* created) {
   EnableIncrementalVacuum(db);
   Transaction txn(db);
   GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
-  version = CurrentVersion(db);  // another process may have migrated meanwhile
+  version = FormatVersion(db);  // another process may have migrated meanwhile
   if (!version.ok()) return version.status();
-  if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(CreateV2(db));
+  if (version.value() == 0) GLASSBOX_RETURN_IF_ERROR(Create(db));
   if (version.value() == 1) GLASSBOX_RETURN_IF_ERROR(MigrateV1ToV2(db));
+  if (version.value() == 1 || version.value() == 2) GLASSBOX_RETURN_IF_ERROR(MigrateV2ToV3(db));
   GLASSBOX_RETURN_IF_ERROR(txn.Commit());
   *created = version.value() == 0;
   return Status::Ok();

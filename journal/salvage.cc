@@ -155,11 +155,13 @@ class Reader {
     });
   }
 
+  // Every column, by position: format 3 renamed seqs and states (now run lists; the decoders
+  // read both forms). id, level, first_seq, last_seq, count, min_ms, max_ms, raw_bytes, seqs,
+  // states, body.
   void Blocks() {
-    out_->unreadable +=
-        ReadByKey(db_, "blocks", "id", "id, first_seq, seqs, states, body, min_ms", [&](Stmt& s) {
-          if (!Block(s)) ++out_->unreadable;
-        });
+    out_->unreadable += ReadByKey(db_, "blocks", "id", "*", [&](Stmt& s) {
+      if (!Block(s)) ++out_->unreadable;
+    });
   }
 
  private:
@@ -178,9 +180,9 @@ class Reader {
 
   bool Block(Stmt& s) {
     std::vector<int64_t> seqs;
-    std::string_view states = s.Text(3);
-    if (!DecodeSeqs(s.Text(2), s.Int(1), &seqs) || seqs.size() != states.size()) return false;
-    auto body = DecompressBlock(s.Text(4), kMaxBlockBytes);
+    std::string states;
+    if (!DecodeBlockLists(s.Text(8), s.Int(2), s.Text(9), &seqs, &states)) return false;
+    auto body = DecompressBlock(s.Text(10), kMaxBlockBytes);
     if (!body.ok()) return false;
     std::string_view rest = body.value();
     for (size_t i = 0; i < seqs.size(); ++i) {

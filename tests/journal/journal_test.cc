@@ -10,12 +10,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "journal/block_codec.h"
 #include "journal/sqlite_util.h"
 #include "tests/journal/count_events.h"
+#include "tests/journal/format2.h"
 
 namespace glassbox::journal {
 namespace {
@@ -760,7 +763,7 @@ TEST_F(JournalTest, SeqsAreNeverGivenOutAgainAfterTheNewestEventsAreDeleted) {
 }
 
 // Opens the file with plain SQLite: its format version, as a reader left it.
-int Format1Version(const std::string& path) {
+int FormatVersionOf(const std::string& path) {
   sqlite3* db = nullptr;
   int v = -1;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
@@ -815,10 +818,10 @@ TEST_F(JournalTest, AFormat1JournalIsReadAsItIsAndMigratedByAWriter) {
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(CountEvents(*reader), 3);
   reader.reset();
-  EXPECT_EQ(Format1Version(options_.path), 1);  // a reader does not migrate
+  EXPECT_EQ(FormatVersionOf(options_.path), 1);  // a reader does not migrate
 
   Reopen();
-  EXPECT_EQ(Count("SELECT user_version FROM pragma_user_version"), 2);
+  EXPECT_EQ(Count("SELECT user_version FROM pragma_user_version"), 3);
   EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name = 'tail_v1'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'tail%'"), 0);
   EXPECT_THAT(Lines(),
@@ -857,6 +860,64 @@ TEST_F(JournalTest, AFormat1WriterStillConnectedFailsAfterTheMigration) {
   sqlite3_close(old_writer);
   EXPECT_EQ(TailRows(), 0);
   EXPECT_THAT(AppendRange(5, 5), ElementsAre(5));
+}
+
+TEST_F(JournalTest, AFormat2JournalIsReadAsItIsAndMigratedByAWriter) {
+  auto seqs = AppendRange(1, 10);  // blocks 1-4 and 5-8, tail 9-10
+  ASSERT_TRUE(j_->SetStates({seqs[1], seqs[5]}, EventState::kSent, nullptr).ok());
+  j_.reset();
+  DowngradeToFormat2(options_.path);
+
+  auto reader = OpenReadOnly();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(CountEvents(*reader), 10);
+  EXPECT_EQ(reader->CountStates().value().sent, 2);
+  reader.reset();
+  EXPECT_EQ(FormatVersionOf(options_.path), 2);  // a reader does not migrate
+
+  Reopen();
+  EXPECT_EQ(Count("SELECT user_version FROM pragma_user_version"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM pragma_table_info('blocks') "
+                  "WHERE name IN ('seq_runs', 'state_runs')"),
+            2);
+  EXPECT_EQ(Lines().size(), 10u);
+  EXPECT_EQ(Lines({.state = EventState::kSent}).size(), 2u);
+  ASSERT_EQ(Count("SELECT count(*) FROM blocks WHERE substr(state_runs, 1, 1) = x'ff'"), 0);
+  // Changing a state writes the block's list anew, as runs.
+  ASSERT_TRUE(j_->SetStates({seqs[0]}, EventState::kSent, nullptr).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE substr(state_runs, 1, 1) = x'ff'"), 1);
+  EXPECT_EQ(j_->CountStates().value().sent, 3);
+  EXPECT_THAT(AppendRange(11, 11), ElementsAre(11));
+}
+
+// As with format 1: a process that opened the journal before the upgrade keeps its format-2
+// statements. They must fail as errors, not read a run list as a damaged list (which would
+// move the journal aside).
+TEST_F(JournalTest, AFormat2ProcessStillConnectedGetsAnErrorNotDamage) {
+  AppendRange(1, 10);
+  j_.reset();
+  DowngradeToFormat2(options_.path);
+  sqlite3* old_process = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.path.c_str(), &old_process), SQLITE_OK);
+  detail::Stmt old_scan;
+  ASSERT_TRUE(old_scan.Prepare(old_process, "SELECT first_seq, seqs, states FROM blocks").ok());
+
+  Reopen();
+  AppendRange(11, 20);  // new blocks, with run lists
+  Status st;
+  EXPECT_FALSE(old_scan.Step(&st));
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.code(), StatusCode::kCorruption) << st.message();
+  old_scan = detail::Stmt();
+  sqlite3_close(old_process);
+}
+
+// A block of the usual 4,096 events keeps its lists in a few bytes (they were 8,192).
+TEST_F(JournalTest, ABlocksListsAreRuns) {
+  AppendRange(1, 12);
+  ASSERT_TRUE(j_->Seal().ok());
+  EXPECT_EQ(Count("SELECT max(length(seq_runs)) FROM blocks"), 3);
+  EXPECT_EQ(Count("SELECT max(length(state_runs)) FROM blocks"), 3);
 }
 
 // Sealing and merging leave the pages they free unzeroed (secure_delete = FAST while rows
@@ -933,6 +994,50 @@ TEST(BlockCodec, DamagedSequenceListsAreRefusedNotOverflowed) {
   std::vector<int64_t> top = {INT64_MAX - 1, INT64_MAX};
   ASSERT_TRUE(detail::DecodeSeqs(detail::EncodeSeqs(top), INT64_MAX - 1, &back));
   EXPECT_EQ(back, top);
+}
+
+TEST(BlockCodec, RunListsAreSmallAndRoundTrip) {
+  std::vector<int64_t> seqs(4096);
+  std::iota(seqs.begin(), seqs.end(), 1000);
+  std::string seq_runs = detail::EncodeSeqs(seqs);
+  EXPECT_LE(seq_runs.size(), 4u);
+  std::vector<int64_t> back;
+  ASSERT_TRUE(detail::DecodeSeqs(seq_runs, 1000, &back));
+  EXPECT_EQ(back, seqs);
+  std::string states(4096, '\0');
+  std::fill(states.begin(), states.begin() + 500, '\x01');
+  std::string state_runs = detail::EncodeStates(states);
+  EXPECT_LE(state_runs.size(), 7u);
+  std::string states_back;
+  ASSERT_TRUE(detail::DecodeStates(state_runs, &states_back));
+  EXPECT_EQ(states_back, states);
+  ASSERT_TRUE(detail::DecodeStates(detail::EncodeStates(""), &states_back));
+  EXPECT_EQ(states_back, "");
+}
+
+// Format 2 stored one entry per event; such lists are read as they are.
+TEST(BlockCodec, Format2ListsAreStillRead) {
+  std::vector<int64_t> seqs;
+  ASSERT_TRUE(detail::DecodeSeqs(std::string("\x01\x01\x05", 3), 10, &seqs));
+  EXPECT_EQ(seqs, (std::vector<int64_t>{10, 11, 16}));
+  std::string states;
+  ASSERT_TRUE(detail::DecodeStates(std::string("\x00\x01\x03", 3), &states));
+  EXPECT_EQ(states, std::string("\x00\x01\x03", 3));
+}
+
+TEST(BlockCodec, DamagedRunListsAreRefused) {
+  std::vector<int64_t> seqs;
+  std::string states;
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x01", 2), 1, &seqs));      // a gap, no run
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x00\x00", 3), 1, &seqs));  // a gap of 0
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x01\x05", 3), INT64_MAX - 2, &seqs));
+  const std::string four_billion = "\xff\xff\xff\xff\x0f";  // more than a block holds
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x01", 2) + four_billion, 1, &seqs));
+  EXPECT_FALSE(detail::DecodeStates(std::string("\xff\x00\x00", 3), &states));  // a run of 0
+  EXPECT_FALSE(detail::DecodeStates(std::string("\xff\x00", 2), &states));      // state, no run
+  EXPECT_FALSE(detail::DecodeStates(std::string("\xff\x00", 2) + four_billion, &states));
+  EXPECT_FALSE(detail::DecodeBlockLists(
+      detail::EncodeSeqs({1, 2}), 1, detail::EncodeStates(std::string(3, '\0')), &seqs, &states));
 }
 
 TEST(BlockCodec, FramesRoundTripAndRespectTheOutputLimit) {

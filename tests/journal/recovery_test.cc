@@ -18,6 +18,7 @@
 #include "journal/salvage.h"
 #include "journal/sqlite_util.h"
 #include "tests/journal/count_events.h"
+#include "tests/journal/format2.h"
 
 namespace glassbox::journal {
 namespace {
@@ -161,6 +162,18 @@ TEST_F(RecoveryTest, ZeroedHeaderIsMovedAsideAndEverythingIsSalvaged) {
             fs::perms::owner_read | fs::perms::owner_write);
   std::string integrity;
   EXPECT_TRUE(j->IntegrityCheck(&integrity).ok());
+}
+
+// Salvage reads the blocks of every format: format 3 renamed the list columns.
+TEST_F(RecoveryTest, AFormat2JournalIsSalvagedWhole) {
+  Build(10);
+  DowngradeToFormat2(options_.path);
+  Damage(0, std::string(100, '\0'));
+  RecoveryReport report;
+  auto j = OpenRecovering(&report);
+  EXPECT_EQ(report.salvaged_events, 11);
+  EXPECT_EQ(report.unreadable, 0);
+  EXPECT_EQ(CountEvents(*j), 11);
 }
 
 TEST_F(RecoveryTest, TruncatedFileIsDetectedAtOpen) {
