@@ -88,6 +88,7 @@ std::string EncodeSeqs(const std::vector<int64_t>& seqs) {
 
 bool DecodeSeqs(std::string_view bytes, int64_t first, std::vector<int64_t>* seqs) {
   seqs->clear();
+  if (first < 1) return false;  // seqs start at 1; a smaller first_seq is damage
   const bool runs = !bytes.empty() && bytes[0] == kSeqRuns;
   int64_t prev = first - 1;
   for (size_t pos = runs ? 1 : 0; pos < bytes.size();) {
@@ -138,8 +139,9 @@ bool DecodeStates(std::string_view bytes, std::string* states) {
 
 bool DecodeBlockLists(std::string_view seq_runs, int64_t first_seq, std::string_view state_runs,
                       std::vector<int64_t>* seqs, std::string* states) {
+  // A block holds at least one event (one left empty is deleted).
   return DecodeSeqs(seq_runs, first_seq, seqs) && DecodeStates(state_runs, states) &&
-         seqs->size() == states->size();
+         !seqs->empty() && seqs->size() == states->size();
 }
 
 }  // namespace glassbox::journal::detail

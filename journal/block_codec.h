@@ -16,14 +16,15 @@ Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes);
 
 // A block's sequence list and its events' states, stored as runs (format 3; layouts in
 // journal/FORMAT.md). The decoders also read format 2's one-entry-per-event lists, and refuse
-// damage: a list that ends inside a number, seqs that do not rise, more than kMaxBlockEvents.
+// damage: a list that ends inside a number, seqs that do not rise or start below 1, more than
+// kMaxBlockEvents.
 inline constexpr size_t kMaxBlockEvents = 1 << 20;
 std::string EncodeSeqs(const std::vector<int64_t>& seqs);
 bool DecodeSeqs(std::string_view bytes, int64_t first, std::vector<int64_t>* seqs);
 // `states` holds one EventState byte per event.
 std::string EncodeStates(std::string_view states);
 bool DecodeStates(std::string_view bytes, std::string* states);
-// Both lists of one block; false unless both decode and name the same number of events.
+// Both lists of one block; false unless both decode and name the same number (≥ 1) of events.
 bool DecodeBlockLists(std::string_view seq_runs, int64_t first_seq, std::string_view state_runs,
                       std::vector<int64_t>* seqs, std::string* states);
 

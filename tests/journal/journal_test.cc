@@ -1038,6 +1038,10 @@ TEST(BlockCodec, DamagedRunListsAreRefused) {
   EXPECT_FALSE(detail::DecodeStates(std::string("\xff\x00", 2) + four_billion, &states));
   EXPECT_FALSE(detail::DecodeBlockLists(
       detail::EncodeSeqs({1, 2}), 1, detail::EncodeStates(std::string(3, '\0')), &seqs, &states));
+  EXPECT_FALSE(detail::DecodeBlockLists(detail::EncodeSeqs({}), 1, detail::EncodeStates(""), &seqs,
+                                        &states));  // a block of no events
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x01\x00", 3), 0, &seqs));
+  EXPECT_FALSE(detail::DecodeSeqs(std::string("\x00\x01\x00", 3), INT64_MIN, &seqs));
 }
 
 TEST(BlockCodec, FramesRoundTripAndRespectTheOutputLimit) {
