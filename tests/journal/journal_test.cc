@@ -13,7 +13,6 @@
 #include <numeric>
 #include <random>
 #include <thread>
-#include <tuple>
 
 #include "journal/block_codec.h"
 #include "journal/sqlite_util.h"
@@ -912,7 +911,7 @@ TEST_F(JournalTest, AFormat2ProcessStillConnectedGetsAnErrorNotDamage) {
   sqlite3_close(old_process);
 }
 
-// A block of the usual 4,096 events keeps its lists in a few bytes (they were 8,192).
+// A block's lists are runs: a few bytes whatever its size (format 2: two bytes per event).
 TEST_F(JournalTest, ABlocksListsAreRuns) {
   AppendRange(1, 12);
   ASSERT_TRUE(j_->Seal().ok());

@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -99,6 +98,17 @@ class RecoveryTest : public ::testing::Test {
       }
     }
     return names;
+  }
+
+  // Each stored event's seq and event id, in journal order.
+  using SeqIds = std::vector<std::pair<int64_t, std::string>>;
+  static SeqIds IdsBySeq(const Journal& j) {
+    SeqIds ids;
+    EXPECT_TRUE(j.Scan({}, [&](const StoredEvent& e) {
+                   ids.emplace_back(e.seq, nlohmann::json::parse(e.line)["event_id"]);
+                   return true;
+                 }).ok());
+    return ids;
   }
 
   std::string dir_;
@@ -233,17 +243,9 @@ TEST_F(RecoveryTest, SalvagedEventsKeepTheirSeqsSoAnInterruptedBatchStillNamesTh
   }
   auto fresh = Journal::Open(options_);
   ASSERT_TRUE(fresh.ok());
-  std::map<int64_t, std::string> ids;
-  ASSERT_TRUE(fresh.value()
-                  ->Scan({},
-                         [&](const StoredEvent& e) {
-                           ids[e.seq] = nlohmann::json::parse(e.line)["event_id"];
-                           return true;
-                         })
-                  .ok());
   EXPECT_EQ(
-      ids, (std::map<int64_t, std::string>{
-               {5, "e5"}, {6, "e6"}, {7, "e7"}, {8, "e8"}, {9, "e9"}, {10, "e10"}, {11, "e1000"}}));
+      IdsBySeq(*fresh.value()),
+      (SeqIds{{5, "e5"}, {6, "e6"}, {7, "e7"}, {8, "e8"}, {9, "e9"}, {10, "e10"}, {11, "e1000"}}));
   EXPECT_EQ(fresh.value()->GetMeta("replay.inflight").value(), "6 9 abc");
   ASSERT_TRUE(fresh.value()->Append({{Line(11), EventState::kPending, 11, {}}}).ok());
   EXPECT_EQ(fresh.value()->LastSeq().value(), 12);
@@ -257,16 +259,7 @@ TEST_F(RecoveryTest, ASalvagedSeqThatRepeatsGetsTheNextFreeOne) {
   auto fresh = Journal::Open(options_);
   ASSERT_TRUE(fresh.ok());
   ASSERT_TRUE(detail::WriteSalvage(*fresh.value(), salvage).ok());
-  std::vector<std::pair<int64_t, std::string>> order;
-  ASSERT_TRUE(fresh.value()
-                  ->Scan({},
-                         [&](const StoredEvent& e) {
-                           order.emplace_back(e.seq, nlohmann::json::parse(e.line)["event_id"]);
-                           return true;
-                         })
-                  .ok());
-  EXPECT_EQ(order, (std::vector<std::pair<int64_t, std::string>>{
-                       {3, "e1"}, {4, "e2"}, {5, "e3"}, {9, "e4"}}));
+  EXPECT_EQ(IdsBySeq(*fresh.value()), (SeqIds{{3, "e1"}, {4, "e2"}, {5, "e3"}, {9, "e4"}}));
 }
 
 TEST_F(RecoveryTest, RowThatIsNotAnEventIsFoundByTheDeepCheck) {
