@@ -255,7 +255,12 @@ TEST_F(JournalTest, BackgroundSealingSealsAndMergesWhatFilledBeforeClose) {
 TEST_F(JournalTest, BackgroundSealerCheckpointsTheWal) {
   options_.background_seal = true;
   Reopen();
-  const auto db_bytes = [&] { return fs::file_size(options_.path); };
+  // The file's bytes, not its size: a sealer that keeps up reuses freed pages, and then the
+  // whole journal can stay within the pages the file already has (it failed ~1 run in 10).
+  const auto db_bytes = [&] {
+    std::ifstream in(options_.path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
   const auto initial = db_bytes();
   AppendRange(1, 400);  // about 400 WAL frames, far below the appender's own threshold
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -263,7 +268,7 @@ TEST_F(JournalTest, BackgroundSealerCheckpointsTheWal) {
     AppendRange(401, 401);  // wakes the sealer again should its pass have been the last
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_GT(db_bytes(), initial);
+  EXPECT_NE(db_bytes(), initial);
 }
 
 // Sealing leaves free pages behind (deleted tail rows, merged level-0 blocks); a new journal
