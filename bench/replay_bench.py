@@ -4,10 +4,12 @@
 Records N realistic cli_event events into a fresh journal (record --ndjson), then times
 `glassbox replay` (the whole process: open, scan, build, compress, POST, mark sent) for each
 compression, against a collector that only counts bytes. Baseline: the NDJSON body itself
-(what compression=none sends). Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R]
+(what compression=none sends); the wire size is also given against the journal's own size at
+rest just before the replay (journal.db and any WAL). Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R]
 [--json FILE]
 """
 import argparse
+import glob
 import json
 import os
 import random
@@ -63,6 +65,7 @@ def bench_one(gb, events, compression, runs):
                         'max_bytes_per_run = "1GiB"\n')
             subprocess.run([gb, "record", "--ndjson", "-"], input=lines, env=env, text=True,
                            capture_output=True, check=True)
+            at_rest = sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "journal.db*")))
             start = time.perf_counter()
             report = json.loads(run(gb, env, "replay", "--no-jitter", "--format", "json").stdout)
             elapsed = time.perf_counter() - start
@@ -70,14 +73,15 @@ def bench_one(gb, events, compression, runs):
             assert collector.wire_bytes == report["wire_bytes"], report
             rates.append(events / elapsed)
             sizes.append((report["wire_bytes"] / events, report["body_bytes"] / events,
-                          report["batches"]))
+                          report["batches"], at_rest / events))
         finally:
             collector.stop()
             shutil.rmtree(work, ignore_errors=True)
-    wire, body, batches = sizes[0]
+    wire, body, batches, rest = sizes[0]
     return {"compression": compression, "events": events, "runs": runs,
             "events_per_s_median": statistics.median(rates), "events_per_s_min": min(rates),
-            "wire_bytes_per_event": wire, "ndjson_bytes_per_event": body, "batches": batches}
+            "wire_bytes_per_event": wire, "ndjson_bytes_per_event": body, "batches": batches,
+            "at_rest_bytes_per_event": rest}
 
 
 def main():
@@ -89,12 +93,14 @@ def main():
     a = p.parse_args()
     results = [bench_one(a.glassbox, a.events, c, a.runs) for c in ("zstd", "gzip", "none")]
     print(f"{'compression':<12}{'events/s (median)':>20}{'wire B/event':>14}"
-          f"{'NDJSON B/event':>16}{'ratio':>8}{'batches':>9}")
+          f"{'NDJSON B/event':>16}{'ratio':>8}{'batches':>9}{'at rest B/event':>17}"
+          f"{'wire/at rest':>14}")
     for r in results:
         print(f"{r['compression']:<12}{r['events_per_s_median']:>20,.0f}"
               f"{r['wire_bytes_per_event']:>14.1f}{r['ndjson_bytes_per_event']:>16.1f}"
               f"{r['ndjson_bytes_per_event'] / r['wire_bytes_per_event']:>7.1f}x"
-              f"{r['batches']:>9}")
+              f"{r['batches']:>9}{r['at_rest_bytes_per_event']:>17.1f}"
+              f"{r['wire_bytes_per_event'] / r['at_rest_bytes_per_event']:>13.2f}x")
     print(f"({a.events} events per run, {a.runs} runs, loopback HTTP/1.1 keep-alive; "
           "the whole `glassbox replay` process is timed)")
     if a.json:

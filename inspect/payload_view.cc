@@ -81,7 +81,7 @@ Result<PayloadTotals> ForEachPayloadBatch(const journal::Journal& journal, const
   PayloadTotals totals;
   Status failure;
   Status st = replay::BuildBatches(journal, o.filter, o.limits, [&](replay::Batch&& b) {
-    auto wire = replay::Compress(b.body, o.compression);
+    auto wire = replay::Compress(b, o.compression);
     if (!wire.ok()) {
       failure = wire.status();
       return false;

@@ -75,10 +75,22 @@ struct NewEvent {
   SpanChange span;
 };
 
+// A sealed block as a scan passes through it (journal/FORMAT.md, "Events and blocks").
+struct SealedBlock {
+  int level = 0;
+  int64_t first_seq = 0, last_seq = 0;
+  int64_t count = 0;       // events in the block, whatever their state
+  int64_t text_bytes = 0;  // its text, decompressed: `count` lines, each ending "\n"
+  std::string_view frame;  // the stored zstd frame of that text
+};
+
 struct StoredEvent {
   int64_t seq;
   EventState state;
   std::string_view line;  // valid only during the callback
+  // The block the event is sealed in, or null for a tail row; valid only during the callback.
+  // Replay sends a batch that is exactly one block as the block's own frame (replay/WIRE.md).
+  const SealedBlock* block = nullptr;
 };
 
 struct ScanOptions {

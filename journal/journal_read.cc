@@ -27,7 +27,7 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
   // later block, bodies included, into a temporary b-tree on each call (each replay batch).
   Stmt blocks;
   GLASSBOX_RETURN_IF_ERROR(blocks.Prepare(db_, std::string("SELECT first_seq, ") + block_lists() +
-                                                   ", body FROM blocks WHERE last_seq > ? "
+                                                   ", body, level FROM blocks WHERE last_seq > ? "
                                                    "ORDER BY last_seq"));
   blocks.Bind(1, options.after_seq);
   Status st;
@@ -49,12 +49,18 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
       if (!fresh.ok()) return fresh.status();
       text = std::make_shared<const std::string>(std::move(fresh.value()));
     }
+    SealedBlock block{static_cast<int>(blocks.Int(4)),
+                      seqs.front(),
+                      seqs.back(),
+                      static_cast<int64_t>(seqs.size()),
+                      static_cast<int64_t>(text->size()),
+                      frame};
     std::string_view rest = *text;
     for (size_t i = 0; i < seqs.size(); ++i) {
       size_t nl = rest.find('\n');
       if (nl == std::string_view::npos) return Status::Corruption("journal block: short body");
       auto state = static_cast<EventState>(states[i]);
-      if (Wanted(options, seqs[i], state) && !visit({seqs[i], state, rest.substr(0, nl)})) {
+      if (Wanted(options, seqs[i], state) && !visit({seqs[i], state, rest.substr(0, nl), &block})) {
         *stop = true;
         break;
       }

@@ -26,7 +26,8 @@ namespace glassbox::replay {
 namespace {
 
 // Batches only bound memory here: the bundle's event lines are the batches' bodies in order.
-constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false};
+// Not cut at blocks: export compresses its own frames at its own level.
+constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false, /*whole_blocks=*/false};
 
 // Room kept for the manifest line under max_bytes: its fixed members take ~600 bytes, and
 // each schema URI in it ~60.

@@ -37,8 +37,10 @@ struct UploadPolicy {
   std::string endpoint;         // empty: replay has nowhere to send (a config error)
   std::vector<Window> windows;  // empty: any time
   Millis min_interval{0};       // between successful runs; 0 = none
-  int64_t max_batch_events = 500;
-  int64_t max_batch_bytes = 1 << 20;
+  // A level-2 block of the journal (4,096 events, ~2.7 MB of text for ~660-byte events) fits,
+  // so it travels in its own stored frame (replay/WIRE.md, "Batches").
+  int64_t max_batch_events = 4096;
+  int64_t max_batch_bytes = 4 << 20;
   int64_t max_bytes_per_run = 50ll << 20;  // compressed (wire) bytes
   Compression compression = Compression::kZstd;
   Millis connect_timeout{10'000};

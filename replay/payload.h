@@ -30,9 +30,12 @@ struct EventFilter {
 };
 
 struct BatchLimits {
-  int64_t max_events = 500;
-  int64_t max_bytes = 1 << 20;  // uncompressed body bytes; a single larger event goes alone
+  int64_t max_events = 4096;    // defaults as upload.max_batch_events / max_batch_bytes
+  int64_t max_bytes = 4 << 20;  // uncompressed body bytes; a single larger event goes alone
   bool keyed = true;  // compute each batch's sha256; export hashes its whole stream instead
+  // A batch ends where a sealed block of level 1 or more begins, when that block fits these
+  // limits whole, so the block travels as one batch in its own stored frame (replay/WIRE.md).
+  bool whole_blocks = true;
 };
 
 // One upload's worth of events: the body is NDJSON, one event a line (each line ends "\n"),
@@ -41,6 +44,9 @@ struct Batch {
   std::vector<int64_t> seqs;
   std::string body;
   std::string sha256;  // lowercase hex of body: the idempotency key (empty unless keyed)
+  // When the batch is exactly one sealed block: that block's stored zstd frame, whose content
+  // is `body` byte for byte; Compress() sends it instead of compressing `body` again.
+  std::string frame;
   int64_t events() const { return static_cast<int64_t>(seqs.size()); }
 };
 
@@ -68,5 +74,7 @@ enum class Compression { kNone, kGzip, kZstd };
 std::optional<Compression> ParseCompression(std::string_view name);
 const char* CompressionName(Compression c);  // "identity", "gzip", "zstd"
 Result<std::string> Compress(const std::string& body, Compression c);
+// A batch's wire bytes: its stored frame for zstd when it has one, else Compress(body).
+Result<std::string> Compress(const Batch& batch, Compression c);
 
 }  // namespace glassbox::replay

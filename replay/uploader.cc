@@ -104,7 +104,8 @@ Status Run::Prime() {
   if (!inflight.ok()) return inflight.status();
   if (!inflight.value()) return Status::Ok();
   // Rebuild the interrupted batch whole (its range bounds it, not today's limits).
-  BatchLimits unbounded{INT64_MAX, INT64_MAX};
+  // Nor is it cut where a block begins: the block layout may have changed since it was sent.
+  BatchLimits unbounded{INT64_MAX, INT64_MAX, /*keyed=*/true, /*whole_blocks=*/false};
   const InFlight& f = *inflight.value();
   auto batch =
       FirstBatch(journal_, {}, unbounded, {f.after_seq, std::min(f.through_seq, through_)});
@@ -147,11 +148,11 @@ Status Run::PrepareAhead(const Batch& current) {
   if (!next.ok()) return next.status();
   if (next.value().seqs.empty()) return Status::Ok();
   ahead->batch = std::move(next.value());
-  const std::string* body = &ahead->batch.body;
+  const Batch* batch = &ahead->batch;
   Compression compression = policy_.compression;
   try {
-    ahead->wire = std::async(std::launch::async, [body, compression] {
-      return Ahead::Done{base::Sha256Hex(*body), Compress(*body, compression)};
+    ahead->wire = std::async(std::launch::async, [batch, compression] {
+      return Ahead::Done{base::Sha256Hex(batch->body), Compress(*batch, compression)};
     });
   } catch (const std::system_error&) {
     return Status::Ok();  // no thread to spare: the batch is built again when it is due
@@ -180,7 +181,7 @@ Result<UploadReport> Run::Go() {
 }
 
 Result<bool> Run::Send(Batch batch, std::optional<Result<std::string>> prepared) {
-  auto wire = prepared ? std::move(*prepared) : Compress(batch.body, policy_.compression);
+  auto wire = prepared ? std::move(*prepared) : Compress(batch, policy_.compression);
   if (!wire.ok()) return wire.status();
   int64_t wire_bytes = static_cast<int64_t>(wire.value().size());
   if (report_.wire_bytes > 0 && report_.wire_bytes + wire_bytes > policy_.max_bytes_per_run) {

@@ -3,6 +3,7 @@ import glob
 import hashlib
 import json
 import os
+import sqlite3
 
 from replay_helpers import ReplayCase
 
@@ -45,3 +46,36 @@ class PayloadEqualsWireTest(ReplayCase):
 
     def test_none(self):
         self.check_compression("none")
+
+
+class WholeBlocksTravelInTheirStoredFrameTest(ReplayCase):
+    def stored_frames(self, min_level):
+        con = sqlite3.connect(f"file:{self.journal}?mode=ro", uri=True)
+        try:
+            return [bytes(r[0]) for r in con.execute(
+                "SELECT body FROM blocks WHERE level >= ? ORDER BY last_seq", (min_level,))]
+        finally:
+            con.close()
+
+    def test_a_level2_block_is_sent_as_the_journal_keeps_it(self):
+        self.write_config()  # the default limits: 4,096 events, 4 MiB
+        self.record(5000)
+        frames = self.stored_frames(2)
+        self.assertEqual(len(frames), 1, "record --ndjson seals 4,096 events into level 2")
+        out_dir = os.path.join(self.dir, "payload")
+        self.run_gb("inspect", "payload", "--out", out_dir)
+        shown = []
+        for path in sorted(glob.glob(os.path.join(out_dir, "batch-*.body"))):
+            with open(path, "rb") as f:
+                shown.append(f.read())
+        self.assertEqual(len(shown), 2)
+        self.assertEqual(shown[0], frames[0])  # the stored frame, not a new compression
+        self.assertEqual(self.replay().returncode, 0)
+        received = [r["raw"] for r in self.collector.requests]
+        self.assertEqual(received, shown)
+        first = self.collector.requests[0]["body"]  # decompressed by the zstd tool
+        self.assertEqual(len(first.splitlines()), 4096)
+        self.assertEqual(hashlib.sha256(first).hexdigest(),
+                         self.collector.requests[0]["headers"]["Idempotency-Key"])
+        self.assert_each_recorded_event_arrived_exactly_once()
+        self.assert_ledger_matches_bodies_received()

@@ -59,8 +59,8 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
   EXPECT_EQ(c.upload.endpoint, "");
   EXPECT_TRUE(c.upload.windows.empty());
   EXPECT_EQ(c.upload.min_interval, Millis(0));
-  EXPECT_EQ(c.upload.max_batch_events, 500);
-  EXPECT_EQ(c.upload.max_batch_bytes, 1 << 20);
+  EXPECT_EQ(c.upload.max_batch_events, 4096);
+  EXPECT_EQ(c.upload.max_batch_bytes, 4 << 20);
   EXPECT_EQ(c.upload.max_bytes_per_run, 50 << 20);
   EXPECT_EQ(c.upload.compression, Compression::kZstd);
   EXPECT_EQ(c.upload.connect_timeout, Millis(10'000));

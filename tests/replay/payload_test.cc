@@ -1,5 +1,6 @@
 // The parts of the payload builder that replay relies on: ranges and 413 splits.
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include "base/digest.h"
 #include "replay/payload.h"
@@ -47,6 +48,98 @@ TEST(SplitBatch, HalvesKeepOrderAndBytesAndCarryTheirOwnKeys) {
   // A half can be rebuilt from its range: that is how an interrupted half is resent.
   auto again = FirstBatch(*j, {}, {}, {b.seqs.front() - 1, b.seqs.back()});
   EXPECT_EQ(again.value().body, b.body);
+}
+
+// The level-1 blocks a scan passes, as (first_seq, last_seq).
+std::vector<std::pair<int64_t, int64_t>> UpperBlocks(journal::Journal& j) {
+  std::vector<std::pair<int64_t, int64_t>> blocks;
+  EXPECT_TRUE(j.Scan({}, [&](const journal::StoredEvent& e) {
+                 if (e.block && e.block->level >= 1 && e.seq == e.block->first_seq) {
+                   blocks.emplace_back(e.block->first_seq, e.block->last_seq);
+                 }
+                 return true;
+               }).ok());
+  return blocks;
+}
+
+std::vector<Batch> AllBatches(journal::Journal& j, const BatchLimits& limits) {
+  std::vector<Batch> all;
+  EXPECT_TRUE(BuildBatches(j, {}, limits, [&](Batch&& b) {
+                all.push_back(std::move(b));
+                return true;
+              }).ok());
+  return all;
+}
+
+std::string Decompressed(const std::string& frame) {
+  std::string out(ZSTD_getFrameContentSize(frame.data(), frame.size()), '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+TEST(WholeBlocks, ASealedBlockTravelsInItsOwnStoredFrame) {
+  testing::TempJournal j;
+  j.Add(2100);
+  auto blocks = UpperBlocks(*j);
+  ASSERT_EQ(blocks.size(), 2u) << "the sealer should have made two level-1 blocks";
+  auto batches = AllBatches(*j, {});
+  ASSERT_EQ(batches.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    const Batch& b = batches[i];
+    EXPECT_EQ(b.seqs.front(), blocks[i].first);
+    EXPECT_EQ(b.seqs.back(), blocks[i].second);
+    ASSERT_FALSE(b.frame.empty());
+    EXPECT_EQ(Decompressed(b.frame), b.body);  // what the key covers is what the frame holds
+    EXPECT_EQ(b.sha256, base::Sha256Hex(b.body));
+    EXPECT_EQ(Compress(b, Compression::kZstd).value(), b.frame);
+    EXPECT_EQ(Compress(b, Compression::kGzip).value(),
+              Compress(b.body, Compression::kGzip).value());
+  }
+  EXPECT_TRUE(batches[2].frame.empty());  // level-0 blocks and tail rows
+  EXPECT_EQ(batches[2].events(), 2100 - 2048);
+  // The same bytes, byte for byte, one batch at a time as replay takes them.
+  auto first = FirstBatch(*j, {}, {}, {});
+  EXPECT_EQ(first.value().frame, batches[0].frame);
+  auto second = FirstBatch(*j, {}, {}, {blocks[0].second, INT64_MAX});
+  EXPECT_EQ(second.value().frame, batches[1].frame);
+}
+
+TEST(WholeBlocks, ABatchEndsWhereABlockThatFitsBegins) {
+  testing::TempJournal j;
+  auto seqs = j.Add(2100);
+  auto blocks = UpperBlocks(*j);
+  ASSERT_EQ(blocks.size(), 2u);
+  // Ten events of the first block already sent: it is batched line by line, and the batch
+  // stops where the second block begins, so that one still travels whole.
+  std::vector<int64_t> sent(seqs.begin(), seqs.begin() + 10);
+  ASSERT_TRUE(j->SetStates(sent, journal::EventState::kSent, nullptr).ok());
+  auto batches = AllBatches(*j, {1500, 4 << 20});
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].events(), 1024 - 10);
+  EXPECT_TRUE(batches[0].frame.empty());
+  EXPECT_EQ(batches[1].seqs.front(), blocks[1].first);
+  EXPECT_EQ(batches[1].seqs.back(), blocks[1].second);
+  EXPECT_FALSE(batches[1].frame.empty());
+}
+
+TEST(WholeBlocks, BlocksOverTheLimitsOrWholeBlocksOffAreBatchedLineByLine) {
+  testing::TempJournal j;
+  j.Add(2100);
+  for (const BatchLimits& limits :
+       {BatchLimits{500, 4 << 20}, BatchLimits{4096, 8 << 10},
+        BatchLimits{4096, 4 << 20, /*keyed=*/true, /*whole_blocks=*/false}}) {
+    auto batches = AllBatches(*j, limits);
+    int64_t events = 0;
+    for (const Batch& b : batches) {
+      EXPECT_TRUE(b.frame.empty());
+      events += b.events();
+    }
+    EXPECT_EQ(events, 2100);
+  }
+  // Without whole blocks, limits alone cut: 2,100 events in batches of 4,096 is one batch.
+  EXPECT_EQ(AllBatches(*j, {4096, 4 << 20, true, false}).size(), 1u);
 }
 
 }  // namespace

@@ -219,6 +219,54 @@ TEST_F(UploaderTest, BatchesPreparedAheadCarryTheirOwnKeyAndAreDroppedWhenTheRun
   EXPECT_EQ(j_.Count(EventState::kSent), 30);
 }
 
+// A level-1 block travels in its stored frame; sent again after no answer, it is rebuilt
+// from its range (compressed anew, since the journal may have merged it meanwhile) and
+// carries the same NDJSON and key.
+TEST_F(UploaderTest, AWholeBlockTravelsInItsFrameAndIsResentWithTheSameKey) {
+  j_.Add(1100);
+  policy_.compression = Compression::kZstd;
+  auto block = FirstBatch(*j_, {}, {}, {});
+  ASSERT_TRUE(block.ok());
+  ASSERT_EQ(block.value().events(), 1024) << "the sealer should have made a level-1 block";
+  ASSERT_FALSE(block.value().frame.empty());
+  transport_.script = {Status::Transient("POST x: Timeout")};
+  EXPECT_EQ(Upload().outcome, Outcome::kTransient);
+  Upload();
+  ASSERT_EQ(transport_.sent.size(), 3u);
+  EXPECT_EQ(transport_.sent[0].body, block.value().frame);
+  std::vector<std::string> bodies;
+  for (const auto& s : transport_.sent) {
+    std::string body(ZSTD_getFrameContentSize(s.body.data(), s.body.size()), '\0');
+    ASSERT_EQ(ZSTD_decompress(body.data(), body.size(), s.body.data(), s.body.size()), body.size());
+    EXPECT_EQ(s.headers.at("Idempotency-Key"), base::Sha256Hex(body));
+    bodies.push_back(body);
+  }
+  EXPECT_EQ(bodies[0], block.value().body);
+  EXPECT_EQ(bodies[1], bodies[0]);
+  EXPECT_EQ(transport_.sent[1].headers["Idempotency-Key"],
+            transport_.sent[0].headers["Idempotency-Key"]);
+  EXPECT_EQ(std::count(bodies[2].begin(), bodies[2].end(), '\n'), 1100 - 1024);
+  EXPECT_EQ(j_.Count(EventState::kSent), 1100);
+}
+
+// A batch sent line by line, then a block sealed inside its range before the resend: the
+// resend is not cut where that block begins, or its key would change.
+TEST_F(UploaderTest, AnInterruptedBatchIsResentWholeEvenIfABlockNowBeginsInsideIt) {
+  auto seqs = j_.Add(1100);  // a level-1 block 1..1024, then 76 tail rows
+  ASSERT_TRUE(j_->SetStates({seqs.begin(), seqs.begin() + 10}, EventState::kSent, nullptr).ok());
+  transport_.script = {Status::Transient("POST x: Timeout")};
+  EXPECT_EQ(Upload().outcome, Outcome::kTransient);
+  j_.Add(1000);  // seals 1025..2048 into a level-1 block
+  auto after = FirstBatch(*j_, {}, {}, {seqs[1023], INT64_MAX});
+  ASSERT_FALSE(after.value().frame.empty()) << "the test needs a block starting at 1025";
+  Upload();
+  ASSERT_GE(transport_.sent.size(), 2u);
+  EXPECT_EQ(transport_.sent[1].body, transport_.sent[0].body);
+  EXPECT_EQ(transport_.sent[1].headers["Idempotency-Key"],
+            transport_.sent[0].headers["Idempotency-Key"]);
+  EXPECT_EQ(j_.Count(EventState::kSent), 2100);
+}
+
 TEST_F(UploaderTest, SingleEventTooLargeNeedsAPerson) {
   j_.Add(1);
   transport_.script = {Answer(413)};
