@@ -109,19 +109,35 @@ Status PerDayChart(std::ostream& out, const journal::Journal& journal) {
   return Status::Ok();
 }
 
+constexpr int64_t kPreviewEvents = 100;
+
+std::string FirstLines(std::string text, int64_t lines) {
+  size_t end = 0;
+  for (int64_t i = 0; i < lines && end < text.size(); ++i) {
+    size_t nl = text.find('\n', end);
+    end = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  text.resize(end);
+  return text;
+}
+
 }  // namespace
 
 Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& registry,
                        const PayloadOptions& payload, std::ostream& out) {
   auto summary = Summarize(journal);
   if (!summary.ok()) return summary.status();
-  // One pass over the pending batches: their counts, and the first one's text for the preview
-  // (the rest via inspect payload --out). Nothing is compressed: the report shows no wire bytes.
-  int64_t pending_events = 0, pending_batches = 0;
-  std::string first_batch;
+  // One pass over the pending batches: their counts, and the first lines of the first one for
+  // the preview (a whole batch can be a 4,096-event block; inspect payload --out writes them
+  // all). Nothing is compressed: the report shows no wire bytes.
+  int64_t pending_events = 0, pending_batches = 0, first_events = 0;
+  std::string preview;
   GLASSBOX_RETURN_IF_ERROR(
       replay::BuildBatches(journal, payload.filter, payload.limits, [&](replay::Batch&& b) {
-        if (pending_batches++ == 0) first_batch = std::move(b.body);
+        if (pending_batches++ == 0) {
+          first_events = b.events();
+          preview = FirstLines(std::move(b.body), kPreviewEvents);
+        }
         pending_events += b.events();
         return true;
       }));
@@ -137,8 +153,13 @@ Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& 
   Schemas(out, registry, summary.value());
   out << "<h2>Pending payload (what the next replay sends)</h2><p id=\"pending-batches\">"
       << pending_events << " events in " << pending_batches << " batch(es)</p>";
-  out << "<pre id=\"payload-preview\">" << Html(first_batch);
-  out << "</pre><h2>Ledger</h2><table id=\"ledger\"><tr><th>when</th><th>kind</th><th>to</th>"
+  out << "<pre id=\"payload-preview\">" << Html(preview) << "</pre>";
+  if (first_events > kPreviewEvents) {
+    out << "<p id=\"preview-cut\">The first " << kPreviewEvents << " of this batch's "
+        << first_events << " events; <code>glassbox inspect payload --out DIR</code> writes "
+        << "every batch whole.</p>";
+  }
+  out << "<h2>Ledger</h2><table id=\"ledger\"><tr><th>when</th><th>kind</th><th>to</th>"
          "<th>events</th><th>bytes</th><th>sha256</th><th>result</th></tr>";
   for (const auto& e : ledger.value()["entries"]) {
     out << "<tr><td>" << Html(e["at"]) << "</td><td>" << Html(e["kind"]) << "</td><td>"

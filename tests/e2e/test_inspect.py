@@ -161,6 +161,21 @@ class ReportPayloadTest(GlassboxCase):
         self.assertIn('id="pending-batches">5 events in 3 batch(es)<', html)
         preview = html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
         self.assertEqual([i for i in ids if i in preview], ids[:2])
+        self.assertNotIn('id="preview-cut"', html)
+
+    def test_report_previews_the_first_100_events_of_a_large_batch(self):
+        lines = "".join(json.dumps({"schema": "cli_event", "data": {"command": f"c{i}"}}) + "\n"
+                        for i in range(150))
+        self.run_gb("record", "--ndjson", "-", input=lines)
+        ids = [e["event_id"] for e in self.events()]
+        report = os.path.join(self.dir, "report.html")
+        self.run_gb("inspect", "report", "--html", report)
+        with open(report, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('id="pending-batches">150 events in 1 batch(es)<', html)
+        preview = html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
+        self.assertEqual([i for i in ids if i in preview], ids[:100])
+        self.assertIn("The first 100 of this batch's 150 events", html)
 
 
 @unittest.skipUnless(CHROMIUM, "Debian chromium is not installed")
