@@ -144,6 +144,14 @@ class _RecordingProxy:
 
 
 class ReportPayloadTest(GlassboxCase):
+    def report(self):
+        """The HTML report, and the text of its payload preview."""
+        path = os.path.join(self.dir, "report.html")
+        self.run_gb("inspect", "report", "--html", path)
+        with open(path, encoding="utf-8") as f:
+            html = f.read()
+        return html, html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
+
     def test_report_counts_every_batch_and_previews_only_the_first(self):
         config = os.path.join(self.env["XDG_CONFIG_HOME"], "glassbox", "config.toml")
         os.makedirs(os.path.dirname(config))
@@ -154,12 +162,8 @@ class ReportPayloadTest(GlassboxCase):
         ids = [e["event_id"] for e in self.events()]
         listing = json.loads(self.run_gb("inspect", "payload", "--format", "json").stdout)
         self.assertEqual((listing["events"], listing["batches_total"]), (5, 3))
-        report = os.path.join(self.dir, "report.html")
-        self.run_gb("inspect", "report", "--html", report)
-        with open(report, encoding="utf-8") as f:
-            html = f.read()
+        html, preview = self.report()
         self.assertIn('id="pending-batches">5 events in 3 batch(es)<', html)
-        preview = html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
         self.assertEqual([i for i in ids if i in preview], ids[:2])
         self.assertNotIn('id="preview-cut"', html)
 
@@ -168,12 +172,8 @@ class ReportPayloadTest(GlassboxCase):
                         for i in range(150))
         self.run_gb("record", "--ndjson", "-", input=lines)
         ids = [e["event_id"] for e in self.events()]
-        report = os.path.join(self.dir, "report.html")
-        self.run_gb("inspect", "report", "--html", report)
-        with open(report, encoding="utf-8") as f:
-            html = f.read()
+        html, preview = self.report()
         self.assertIn('id="pending-batches">150 events in 1 batch(es)<', html)
-        preview = html.split('id="payload-preview">', 1)[1].split("</pre>", 1)[0]
         self.assertEqual([i for i in ids if i in preview], ids[:100])
         self.assertIn("The first 100 of this batch's 150 events", html)
 
