@@ -69,6 +69,11 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
       }
       batch = Batch();
     }
+    if (travels && e.seq == e.block->first_seq) {
+      // Its size is known: no doubling reallocations of a ~3 MB body.
+      batch.body.reserve(static_cast<size_t>(e.block->text_bytes));
+      batch.seqs.reserve(static_cast<size_t>(e.block->count));
+    }
     batch.seqs.push_back(e.seq);
     batch.body.append(e.line).push_back('\n');
     if (travels && e.seq == e.block->last_seq && IsWholeBlock(batch, *e.block)) {
