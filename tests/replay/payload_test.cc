@@ -124,6 +124,29 @@ TEST(WholeBlocks, ABatchEndsWhereABlockThatFitsBegins) {
   EXPECT_FALSE(batches[1].frame.empty());
 }
 
+// A local-only event must never leave: a block holding one is not whole, so its frame (which
+// holds that event's line too) is never the body.
+TEST(WholeBlocks, ABlockHoldingALocalOnlyEventIsNeverSentAsItsFrame) {
+  testing::TempJournal j;
+  auto seqs = j.Add(2100);
+  ASSERT_EQ(UpperBlocks(*j).size(), 2u);
+  ASSERT_TRUE(j->SetStates({seqs[500]}, journal::EventState::kLocal, nullptr).ok());
+  std::string local_line;
+  ASSERT_TRUE(j->Scan({}, [&](const journal::StoredEvent& e) {
+                 if (e.seq == seqs[500]) local_line = std::string(e.line);
+                 return e.seq < seqs[500];
+               }).ok());
+  ASSERT_FALSE(local_line.empty());
+  auto batches = AllBatches(*j, {});
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].events(), 1023);
+  EXPECT_TRUE(batches[0].frame.empty());
+  EXPECT_EQ(Compress(batches[0], Compression::kZstd).value(),
+            Compress(batches[0].body, Compression::kZstd).value());
+  for (const Batch& b : batches) EXPECT_EQ(b.body.find(local_line + "\n"), std::string::npos);
+  EXPECT_FALSE(batches[1].frame.empty());  // the other block is still whole
+}
+
 TEST(WholeBlocks, BlocksOverTheLimitsOrWholeBlocksOffAreBatchedLineByLine) {
   testing::TempJournal j;
   j.Add(2100);
