@@ -132,8 +132,10 @@ Status WriteHtmlReport(const journal::Journal& journal, const schema::Registry& 
   // all). Nothing is compressed: the report shows no wire bytes.
   int64_t pending_events = 0, pending_batches = 0, first_events = 0;
   std::string preview;
+  replay::BatchLimits limits = payload.limits;
+  limits.keyed = false;  // the report shows no idempotency keys either
   GLASSBOX_RETURN_IF_ERROR(
-      replay::BuildBatches(journal, payload.filter, payload.limits, [&](replay::Batch&& b) {
+      replay::BuildBatches(journal, payload.filter, limits, [&](replay::Batch&& b) {
         if (pending_batches++ == 0) {
           first_events = b.events();
           preview = FirstLines(std::move(b.body), kPreviewEvents);

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "base/digest.h"
 #include "replay/payload.h"
 #include "test_journal.h"
@@ -32,6 +34,33 @@ TEST(FirstBatch, SameRowsGiveTheSameBytesAsBuildBatches) {
   auto first = FirstBatch(*j, {}, {3, 1 << 20}, {});
   EXPECT_EQ(first.value().body, all[0].body);
   EXPECT_EQ(first.value().sha256, all[0].sha256);
+}
+
+// The builder reuses one batch's buffers for the next when the visitor leaves them: a visitor
+// that only reads must see each batch on its own, as one that takes them does.
+TEST(BuildBatches, AVisitorThatOnlyReadsSeesTheSameBatchesAsOneThatTakesThem) {
+  testing::TempJournal j;
+  j.Add(7);
+  std::vector<Batch> taken;
+  std::vector<std::pair<std::vector<int64_t>, std::string>> read;
+  std::vector<std::string> keys;
+  ASSERT_TRUE(BuildBatches(*j, {}, {3, 1 << 20}, [&](Batch&& b) {
+                taken.push_back(std::move(b));
+                return true;
+              }).ok());
+  ASSERT_TRUE(BuildBatches(*j, {}, {3, 1 << 20}, [&](Batch&& b) {
+                read.emplace_back(b.seqs, b.body);
+                keys.push_back(b.sha256);
+                return true;
+              }).ok());
+  ASSERT_EQ(taken.size(), 3u);
+  ASSERT_EQ(read.size(), taken.size());
+  for (size_t i = 0; i < taken.size(); ++i) {
+    EXPECT_EQ(read[i].first, taken[i].seqs);
+    EXPECT_EQ(read[i].second, taken[i].body);
+    EXPECT_EQ(keys[i], base::Sha256Hex(taken[i].body));
+  }
+  EXPECT_EQ(std::count(taken.back().body.begin(), taken.back().body.end(), '\n'), 1);
 }
 
 TEST(SplitBatch, HalvesKeepOrderAndBytesAndCarryTheirOwnKeys) {
