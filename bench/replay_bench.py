@@ -7,6 +7,11 @@ compression, against a collector that only counts bytes. Baseline: the NDJSON bo
 (what compression=none sends); the wire size is also given against the journal's own size at
 rest just before the replay (journal.db and any WAL). Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R]
 [--json FILE]
+
+--days D adds the cron steady state: each "day" records --per-day events in processes of 100
+(`record --ndjson`, as hosts would), then one replay sends what is pending. Blocks then mix
+yesterday's sent events with today's pending ones, and those go line by line, not as their
+stored frame; the table gives each day's wire bytes per event against the journal at rest.
 """
 import argparse
 import glob
@@ -47,6 +52,24 @@ def run(gb, env, *args):
     return subprocess.run([gb, *args], env=env, capture_output=True, text=True, check=True)
 
 
+def workspace(work, collector, compression):
+    """The environment of a glassbox with its own journal, uploading to `collector`."""
+    env = dict(os.environ, GLASSBOX_JOURNAL=os.path.join(work, "journal.db"),
+               XDG_CONFIG_HOME=os.path.join(work, "config"))
+    for k in ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_CONFIG", "http_proxy",
+              "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        env.pop(k, None)
+    os.makedirs(os.path.join(work, "config", "glassbox"))
+    with open(os.path.join(work, "config", "glassbox", "config.toml"), "w") as f:
+        f.write(f'[upload]\nendpoint = "{collector.url}"\ncompression = "{compression}"\n'
+                'max_bytes_per_run = "1GiB"\n')
+    return env
+
+
+def journal_bytes(work):
+    return sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "journal.db*")))
+
+
 def bench_one(gb, events, compression, runs):
     rates, sizes = [], []
     lines = "".join(event_lines(events))
@@ -54,18 +77,10 @@ def bench_one(gb, events, compression, runs):
         work = tempfile.mkdtemp(prefix="glassbox-replay-bench-")
         collector = Collector(verify=False).start()
         try:
-            env = dict(os.environ, GLASSBOX_JOURNAL=os.path.join(work, "journal.db"),
-                       XDG_CONFIG_HOME=os.path.join(work, "config"))
-            for k in ("DO_NOT_TRACK", "GLASSBOX_CONSENT", "GLASSBOX_CONFIG", "http_proxy",
-                      "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-                env.pop(k, None)
-            os.makedirs(os.path.join(work, "config", "glassbox"))
-            with open(os.path.join(work, "config", "glassbox", "config.toml"), "w") as f:
-                f.write(f'[upload]\nendpoint = "{collector.url}"\ncompression = "{compression}"\n'
-                        'max_bytes_per_run = "1GiB"\n')
+            env = workspace(work, collector, compression)
             subprocess.run([gb, "record", "--ndjson", "-"], input=lines, env=env, text=True,
                            capture_output=True, check=True)
-            at_rest = sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "journal.db*")))
+            at_rest = journal_bytes(work)
             start = time.perf_counter()
             report = json.loads(run(gb, env, "replay", "--no-jitter", "--format", "json").stdout)
             elapsed = time.perf_counter() - start
@@ -84,12 +99,49 @@ def bench_one(gb, events, compression, runs):
             "at_rest_bytes_per_event": rest}
 
 
+def bench_days(gb, days, per_day):
+    """Record a day's events in processes of 100, replay, repeat; wire vs at rest per day."""
+    lines = list(event_lines(days * per_day, seed=7))
+    work = tempfile.mkdtemp(prefix="glassbox-replay-days-")
+    collector = Collector(verify=False).start()
+    rows = []
+    try:
+        env = workspace(work, collector, "zstd")
+        for day in range(days):
+            today = lines[day * per_day:(day + 1) * per_day]
+            for i in range(0, len(today), 100):
+                subprocess.run([gb, "record", "--ndjson", "-"], input="".join(today[i:i + 100]),
+                               env=env, text=True, capture_output=True, check=True)
+            at_rest = journal_bytes(work) / ((day + 1) * per_day)
+            report = json.loads(run(gb, env, "replay", "--no-jitter", "--format", "json").stdout)
+            assert report["events"] == len(today), report
+            rows.append({"day": day + 1, "events": report["events"], "batches": report["batches"],
+                         "wire_bytes": report["wire_bytes"], "at_rest_bytes_per_event": at_rest})
+    finally:
+        collector.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'day':>4}{'sent':>8}{'batches':>9}{'wire B/event':>14}{'at rest B/event':>17}"
+          f"{'wire/at rest':>14}")
+    for r in rows:
+        wire = r["wire_bytes"] / r["events"]
+        print(f"{r['day']:>4}{r['events']:>8}{r['batches']:>9}{wire:>14.1f}"
+              f"{r['at_rest_bytes_per_event']:>17.1f}{wire / r['at_rest_bytes_per_event']:>13.2f}x")
+    steady = rows[2:] or rows  # the first days' journals are mostly SQLite's fixed pages
+    wire = sum(r["wire_bytes"] for r in steady) / sum(r["events"] for r in steady)
+    rest = rows[-1]["at_rest_bytes_per_event"]
+    print(f"(a replay after each day's {per_day} events, recorded 100 per process; from day "
+          f"{steady[0]['day']}: wire {wire:.1f} B/event = {wire / rest:.2f}x the journal at rest)")
+    return {"days": rows, "steady_wire_bytes_per_event": wire, "at_rest_bytes_per_event": rest}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("glassbox")
     p.add_argument("--events", type=int, default=20000)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--json")
+    p.add_argument("--days", type=int, default=0)
+    p.add_argument("--per-day", type=int, default=5000)
     a = p.parse_args()
     results = [bench_one(a.glassbox, a.events, c, a.runs) for c in ("zstd", "gzip", "none")]
     print(f"{'compression':<12}{'events/s (median)':>20}{'wire B/event':>14}"
@@ -103,9 +155,10 @@ def main():
               f"{r['wire_bytes_per_event'] / r['at_rest_bytes_per_event']:>13.2f}x")
     print(f"({a.events} events per run, {a.runs} runs, loopback HTTP/1.1 keep-alive; "
           "the whole `glassbox replay` process is timed)")
+    days = bench_days(a.glassbox, a.days, a.per_day) if a.days else None
     if a.json:
         with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"runs": results, "cron": days} if days else results, f, indent=2)
 
 
 if __name__ == "__main__":

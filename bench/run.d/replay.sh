@@ -3,6 +3,8 @@
 # Called by bench/run.sh with BUILD_DIR and SMOKE (1 = tiny sizes).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "${2:-0}" = 1 ]; then args=(--events 300 --runs 1); else args=(--events 20000 --runs 3); fi
+if [ "${2:-0}" = 1 ]; then args=(--events 300 --runs 1 --days 2 --per-day 200); else
+  args=(--events 20000 --runs 3 --days 12 --per-day 5000)
+fi
 python3 "$root/bench/replay_bench.py" "$1/cli/glassbox" "${args[@]}" \
   --json "$root/bench/results/replay.json"
