@@ -38,6 +38,11 @@ struct MdCtxFree {
 
 }  // namespace
 
+void PrepareDigests() {
+  (void)FetchedMd(DigestAlgo::kMd5);
+  (void)FetchedMd(DigestAlgo::kSha256);
+}
+
 std::string HexDigest(DigestAlgo algo, std::string_view bytes) {
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   const EVP_MD* md = FetchedMd(algo);

@@ -114,6 +114,9 @@ int main(int argc, char** argv) {
   AnonymizeOptions with;
   with.hmac_key = "k";
   with.scrubber = glassbox::recorder::DefaultScrubber();
+  std::map<std::string, int> ignored;
+  std::string first = "x";
+  with.scrubber(first, ignored);  // the compile runs on its own thread: the first call waits
   double compile_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - compile_start).count();
   AnonymizeOptions without = with;
@@ -125,7 +128,8 @@ int main(int argc, char** argv) {
     base = std::min(base, MicrosPerEvent(*schema.value(), without, inputs, n / 5));
     scrubbed = std::min(scrubbed, MicrosPerEvent(*schema.value(), with, inputs, n / 5));
   }
-  std::printf("rule set compile: %.2f ms (once per Recorder)\n", compile_ms);
+  std::printf("rule set compile: %.2f ms (once per Recorder, on a thread of its own)\n",
+              compile_ms);
   std::printf(
       "anonymize cli_event: %.2f us/event without scrubber, %.2f with: scrubber %.2f "
       "us/event (best of 5 x %d events, 4-5 clear strings each)\n",

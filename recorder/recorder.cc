@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "base/digest.h"
 #include "base/ids.h"
 #include "base/status_util.h"
 #include "journal/consent.h"
@@ -51,6 +52,7 @@ Status OpenedInAnotherProcess() {
 class Recorder::Impl {
  public:
   std::unique_ptr<schema::Registry> registry;
+  recorder::Scrubber scrubber;
   RecorderOptions options;
   journal::Options journal_options;
   std::unique_ptr<journal::Journal> journal;  // null after a failed reopen; retried on use
@@ -101,9 +103,7 @@ Status Recorder::Impl::Attach() {
   consent = journal::EffectiveConsent(*journal);
   auto identity = std::make_shared<Identity>();
   identity->anonymize.hmac_key = key.value();
-  auto previous = CurrentIdentity();  // the compiled scrubber outlives a recovery
-  identity->anonymize.scrubber =
-      previous ? previous->anonymize.scrubber : recorder::DefaultScrubber();
+  identity->anonymize.scrubber = scrubber;  // compiled once: it outlives a recovery
   identity->context_json =
       recorder::CollectContext(options, journal->install_id(), identity->anonymize.scrubber,
                                &identity->context_redactions)
@@ -260,6 +260,10 @@ Recorder::~Recorder() {
 Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options) noexcept {
   try {
     auto impl = std::make_unique<Impl>();
+    // The two costly first uses overlap: the scrubber compiles its patterns on a thread of
+    // its own while this one fetches OpenSSL's digests and opens the schemas and journal.
+    impl->scrubber = recorder::DefaultScrubber();
+    base::PrepareDigests();
     auto registry = schema::Registry::Open(options.schema_dir);
     if (!registry.ok()) return registry.status();
     impl->registry = std::move(registry.value());

@@ -10,8 +10,9 @@
 namespace glassbox::recorder {
 
 // The scrubber every Recorder uses: rewrites each match as [redacted:KIND] and counts it under
-// KIND. Compiles the rule table (about a millisecond); the returned function is cheap to copy
-// and safe to call from several threads at once.
+// KIND. Returns at once: the rule table (~3 ms to compile) is compiled on a thread of its own,
+// and the first call waits for it. The returned function is cheap to copy and safe to call
+// from several threads at once.
 Scrubber DefaultScrubber();
 
 // Scrubs every string value (not keys) of `value` in place.

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <fstream>
+#include <thread>
 
 #include "recorder/scrub_rules.h"
 #include "recorder/scrubber.h"
@@ -266,6 +267,25 @@ TEST_F(ScrubberTest, CountMarkersIgnoresNonMarkers) {
                               {"b", {"[redacted:email]", "[redacted:Not A Kind]", "[redacted:"}}},
                c);
   EXPECT_EQ(c, (std::map<std::string, int>{{"email", 1}, {"ip", 2}}));
+}
+
+// DefaultScrubber() returns before its patterns are compiled (that runs on a thread of its
+// own). Calls made at once, from several threads, each wait for the compile and redact alike;
+// a scrubber dropped before its first call leaves no thread behind.
+TEST(ScrubberStartTest, CallsMadeBeforeTheCompileEndsWaitForIt) {
+  Scrubber scrub = DefaultScrubber();
+  std::vector<std::string> out(4, "token=abc123 from 10.0.0.1");
+  std::vector<std::map<std::string, int>> counts(out.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < out.size(); ++i) {
+    threads.emplace_back([&, i] { scrub(out[i], counts[i]); });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i], "token=[redacted:assignment] from [redacted:ip]");
+    EXPECT_EQ(counts[i], (std::map<std::string, int>{{"assignment", 1}, {"ip", 1}}));
+  }
+  for (int i = 0; i < 3; ++i) (void)DefaultScrubber();
 }
 
 }  // namespace
