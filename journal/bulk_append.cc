@@ -61,26 +61,18 @@ Status Journal::Impl::AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq) {
   return WriteBulkBlock(bulk, seq);
 }
 
-// The filled block goes to the compressor's thread, and the one filled before it (compressed
-// meanwhile) into the journal: compressing at the merge level was a third of an import's time,
-// spent while the other core sat idle. Seqs are given now; rows go in the order they did.
 Status Journal::Impl::WriteBulkBlock(Bulk* bulk, int64_t* seq) {
-  GLASSBOX_RETURN_IF_ERROR(InsertInFlight(bulk));
   const int64_t count = static_cast<int64_t>(bulk->ends.size());
-  Bulk::Filled& filled = bulk->in_flight.emplace();
-  filled.level = bulk->target.level;
-  filled.seqs.resize(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) filled.seqs[static_cast<size_t>(i)] = bulk->next_seq + i;
+  std::vector<int64_t> seqs(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) seqs[static_cast<size_t>(i)] = bulk->next_seq + i;
+  auto frame =
+      detail::CompressBlock(bulk->body, bulk->target.level == 0 ? options_.seal_compression_level
+                                                                : options_.merge_compression_level);
+  if (!frame.ok()) return frame.status();
   auto [min_ms, max_ms] = std::minmax_element(bulk->ms.begin(), bulk->ms.end());
-  filled.min_ms = *min_ms;
-  filled.max_ms = *max_ms;
-  filled.body.swap(bulk->body);
-  filled.states.swap(bulk->states);
-  bulk->body.swap(bulk->spare_body);  // a buffer of a block's size: no growing it again
-  bulk->states.swap(bulk->spare_states);
-  bulk->compressor.Start(filled.body, filled.level == 0 ? options_.seal_compression_level
-                                                        : options_.merge_compression_level);
-  *seq = filled.seqs.back();
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(bulk->target.level, seqs, bulk->states, frame.value(),
+                                       static_cast<int64_t>(bulk->body.size()), *min_ms, *max_ms));
+  *seq = seqs.back();
   bulk->next_seq += count;
   ++bulk->blocks;
   bulk->body.clear();
@@ -90,21 +82,7 @@ Status Journal::Impl::WriteBulkBlock(Bulk* bulk, int64_t* seq) {
   return Status::Ok();
 }
 
-Status Journal::Impl::InsertInFlight(Bulk* bulk) {
-  if (!bulk->in_flight) return Status::Ok();
-  auto frame = bulk->compressor.Wait();  // first: the job reads the block's body in place
-  Bulk::Filled f = std::move(*bulk->in_flight);
-  bulk->in_flight.reset();  // taken, failed or not: nothing is waited for twice
-  if (!frame.ok()) return frame.status();
-  Status st = InsertBlock(f.level, f.seqs, f.states, frame.value(),
-                          static_cast<int64_t>(f.body.size()), f.min_ms, f.max_ms);
-  bulk->spare_body.swap(f.body);
-  bulk->spare_states.swap(f.states);
-  return st;
-}
-
 Status Journal::Impl::SpillBulk(Bulk* bulk, int64_t* seq) {
-  GLASSBOX_RETURN_IF_ERROR(InsertInFlight(bulk));
   if (!bulk->direct) return Status::Ok();
   bulk->direct = false;
   size_t begin = 0;

@@ -2,11 +2,9 @@
 // Internals of journal/: the SQL layout and the statement-holding implementation.
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 
-#include "journal/block_compressor.h"
 #include "journal/journal.h"
 #include "journal/sealer.h"
 #include "journal/sqlite_util.h"
@@ -92,24 +90,11 @@ class Journal::Impl {
     std::string body, states;  // the block being filled: lines, one state byte each
     std::vector<int64_t> ms;   // each line's recorded_at
     std::vector<size_t> ends;  // where each line ends in body
-    int blocks = 0;            // written so far, the one in flight included
-    // The block filled last, compressed on the compressor's thread while the next one fills;
-    // inserted before anything else is. Declared before the compressor, which is destroyed
-    // (and waits for its job) first.
-    struct Filled {
-      int level = 0;
-      std::vector<int64_t> seqs;
-      std::string body, states;
-      int64_t min_ms = 0, max_ms = 0;
-    };
-    std::optional<Filled> in_flight;
-    std::string spare_body, spare_states;  // the buffers of the block inserted last, reused
-    detail::BlockCompressor compressor;
+    int blocks = 0;            // written so far
   };
   Status StartBulk(Bulk* bulk);
   Status AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq);
   Status WriteBulkBlock(Bulk* bulk, int64_t* seq);
-  Status InsertInFlight(Bulk* bulk);
   Status SpillBulk(Bulk* bulk, int64_t* seq);
   Status LevelIsEmpty(int level, bool* empty);
   Status SealOnce(const SealTarget& target, bool force, bool* sealed);

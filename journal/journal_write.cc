@@ -114,8 +114,10 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
 Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& produce,
                                  const LedgerEntry* ledger) {
   int64_t seq = 0;
-  Bulk bulk;
+  int blocks = 0, level = 0;
   {
+    // Its buffers (a block's text, ~3 MB) go before the merges below, which hold their own.
+    Bulk bulk;
     Transaction txn(db_);
     GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
     GLASSBOX_RETURN_IF_ERROR(StartBulk(&bulk));
@@ -123,9 +125,11 @@ Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& 
     GLASSBOX_RETURN_IF_ERROR(SpillBulk(&bulk, &seq));  // a last, partial block goes to the tail
     if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
     GLASSBOX_RETURN_IF_ERROR(txn.Commit());
+    blocks = bulk.blocks;
+    level = bulk.target.level;
   }
   if (seq == 0) return Status::Ok();
-  if (bulk.blocks > 0) (void)MergeFull(/*force=*/false, bulk.target.level);
+  if (blocks > 0) (void)MergeFull(/*force=*/false, level);
   // Housekeeping again: the tail rows a bulk append sealed leave their pages free, as many as
   // the events' uncompressed text (15 times the journal at rest after an import); give them
   // back now rather than keep a file-sized hole.

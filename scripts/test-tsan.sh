@@ -4,8 +4,7 @@
 # upload loop's tests, whose next batch is keyed and compressed on a worker thread, and the
 # other code that runs threads: a bundle's lines checked on two threads, export compressing on
 # a helper thread, HMAC contexts kept per thread, a lock waited for while another thread holds
-# it, the background sealer's checkpoints, the scrubber compiling on its own thread, a bulk
-# append compressing its last block while it fills the next.
+# it, the background sealer's checkpoints, the scrubber compiling on its own thread.
 # Usage: scripts/test-tsan.sh [BUILD_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,4 +26,4 @@ TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
 TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
   "$build/tests/privacy/privacy_test" --gtest_filter='ScrubberStartTest.*' --gtest_brief=1
 TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R \
-  "$build/tests/journal/journal_test" --gtest_filter='JournalTest.AppendWaits*:JournalTest.Background*:BulkAppendTest.*' --gtest_brief=1
+  "$build/tests/journal/journal_test" --gtest_filter='JournalTest.AppendWaits*:JournalTest.Background*' --gtest_brief=1
