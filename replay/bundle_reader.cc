@@ -1,11 +1,14 @@
 // Reading a bundle: every byte is checked before anything is returned (replay/BUNDLE.md,
 // "Reading"). Memory is bounded by BundleLimits: the compressed file, 8 bytes per event for
-// its time and 16 for its id while the checks run, one line being assembled and one batch of
-// lines being checked (at most kBatchLines lines, or kBatchBytes plus one line). The event
-// lines are never held longer: a Bundle decompresses them again when walked.
+// its time and 16 for its id while the checks run, one line being assembled and three batches
+// of lines (one being read, one checked, one taken; each at most kBatchLines lines, or
+// kBatchBytes plus one line). The event lines are never held longer: a Bundle decompresses
+// them again when walked.
 #include <zstd_errors.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -126,18 +129,39 @@ Status LineSplitter::Feed(std::string_view chunk, const OnLine& on_line) {
 namespace detail {
 
 // Parsing a line and checking it against its schema is ~85% of reading a bundle and needs
-// nothing from the lines before it, so lines are checked in batches, half of each on a
-// helper thread; everything that depends on order (sizes, ids, the digest, on_event) then
-// takes the batch in file order. The first refusal in file order is the one returned, as
-// when lines were checked one at a time.
+// nothing from the lines before it, so lines are checked in batches, shared out in chunks
+// between a helper thread and the reader's own; everything that depends on order (sizes, ids,
+// the digest, on_event) then takes the batch in file order. Batches overlap: while the helper
+// checks one, the reader takes the one before and reads the one after, then joins in with
+// the checks that are left. The first refusal in file order is the one returned, as when
+// lines were checked one at a time.
 constexpr size_t kBatchLines = 1024;
 constexpr size_t kBatchBytes = 1 << 20;
+constexpr size_t kChunkLines = 32;
 constexpr size_t kParallelLines = 64;  // below this a thread costs more than it saves
 
 // What the order-free checks found about one event line.
 struct LineCheck {
   Status status;
   EventFacts facts;
+};
+
+// Event lines read but not yet taken: copies (the splitter reuses its buffer), as (offset,
+// length) in `text`, the first being line `first_line`; `checks` once they are checked.
+struct LineBatch {
+  std::string text;
+  std::vector<std::pair<size_t, size_t>> lines;
+  int64_t first_line = 0;
+  std::vector<LineCheck> checks;
+
+  std::string_view Line(size_t i) const {
+    return std::string_view(text).substr(lines[i].first, lines[i].second);
+  }
+  void Clear() {
+    text.clear();
+    lines.clear();
+    checks.clear();
+  }
 };
 
 class Reader {
@@ -149,10 +173,12 @@ class Reader {
   Status OnLine(std::string_view line);
   Status OnManifest(std::string_view line);
   Status CheckSignature();
-  Status CheckBatch();
-  std::string_view BatchLine(size_t i) const {
-    return std::string_view(batch_text_).substr(batch_lines_[i].first, batch_lines_[i].second);
-  }
+  Status Advance();
+  Status Drain();
+  void StartChecks();
+  void CheckChunks();
+  void FinishChecks();
+  Status TakeBatch(const LineBatch& batch);
   LineCheck CheckLine(std::string_view line, int64_t line_no) const;
   Status TakeEvent(std::string_view line, int64_t line_no, const LineCheck& check);
   Status Finish();
@@ -169,11 +195,17 @@ class Reader {
   std::vector<std::pair<IdKey, uint32_t>> ids_;
   std::set<std::string> schemas_;
   std::string first_at_, last_at_;
-  // Event lines read but not yet checked: copies (the splitter reuses its buffer), as
-  // (offset, length) in batch_text_, the first being line batch_first_line_.
-  std::string batch_text_;
-  std::vector<std::pair<size_t, size_t>> batch_lines_;
-  int64_t batch_first_line_ = 0;
+  // Lines being read, being checked, and checked and being taken; the buffers go round.
+  LineBatch filling_, checking_, taking_;
+  std::atomic<size_t> next_chunk_{0};  // the first line of checking_ nobody has started on
+  std::thread helper_;
+  bool refused_ = false;  // a batch was refused: nothing later is judged
+
+ public:
+  ~Reader() {
+    next_chunk_.store(SIZE_MAX / 2);  // no more chunks for the helper; one in hand ends first
+    if (helper_.joinable()) helper_.join();
+  }
 };
 
 Result<Bundle> Reader::Run(std::string bytes) {
@@ -192,7 +224,7 @@ Result<Bundle> Reader::Run(std::string bytes) {
   LineSplitter lines(limits_.window_log_max, limits_.max_bytes, limits_.max_line_bytes);
   Status read = lines.Run(frames.value(), [this](std::string_view line) { return OnLine(line); });
   // Lines read before a bad frame or an overlong line are judged first, as they came first.
-  GLASSBOX_RETURN_IF_ERROR(CheckBatch());
+  GLASSBOX_RETURN_IF_ERROR(Drain());
   GLASSBOX_RETURN_IF_ERROR(read);
   GLASSBOX_RETURN_IF_ERROR(Finish());
   if (!o_.on_event) {  // the frames are a prefix of the file: drop the trailer, keep the rest
@@ -207,11 +239,13 @@ Result<Bundle> Reader::Run(std::string bytes) {
 Status Reader::OnLine(std::string_view line) {
   ++line_no_;
   if (line_no_ == 1) return line.empty() ? Refuse(At() + ": empty line") : OnManifest(line);
-  if (batch_lines_.empty()) batch_first_line_ = line_no_;
-  batch_lines_.emplace_back(batch_text_.size(), line.size());
-  batch_text_.append(line);
-  if (batch_lines_.size() < kBatchLines && batch_text_.size() < kBatchBytes) return Status::Ok();
-  return CheckBatch();
+  if (filling_.lines.empty()) filling_.first_line = line_no_;
+  filling_.lines.emplace_back(filling_.text.size(), line.size());
+  filling_.text.append(line);
+  if (filling_.lines.size() < kBatchLines && filling_.text.size() < kBatchBytes) {
+    return Status::Ok();
+  }
+  return Advance();
 }
 
 Status Reader::OnManifest(std::string_view line) {
@@ -254,33 +288,65 @@ Status Reader::CheckSignature() {
   return Status::Ok();
 }
 
-Status Reader::CheckBatch() {
-  const size_t n = batch_lines_.size();
-  std::vector<LineCheck> checks(n);
-  auto check_range = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      checks[i] = CheckLine(BatchLine(i), batch_first_line_ + static_cast<int64_t>(i));
-    }
-  };
-  static const bool kOneCore = std::thread::hardware_concurrency() <= 1;  // reads /sys: once
-  size_t half = n >= kParallelLines && !kOneCore ? n / 2 : n;
-  std::thread helper;
-  if (half < n) {
-    try {
-      helper = std::thread(check_range, half, n);
-    } catch (const std::system_error&) {
-      half = n;  // no thread to be had: check them all here
-    }
-  }
-  check_range(0, half);
-  if (helper.joinable()) helper.join();
-  Status taken;
-  for (size_t i = 0; i < n && taken.ok(); ++i) {
-    taken = TakeEvent(BatchLine(i), batch_first_line_ + static_cast<int64_t>(i), checks[i]);
-  }
-  batch_text_.clear();
-  batch_lines_.clear();
+// A batch has been read: the one being checked is finished and taken while the helper starts
+// on the new one.
+Status Reader::Advance() {
+  if (refused_) return Status::Ok();
+  FinishChecks();
+  std::swap(taking_, checking_);
+  std::swap(checking_, filling_);
+  filling_.Clear();
+  StartChecks();
+  Status taken = TakeBatch(taking_);
+  refused_ = !taken.ok();
   return taken;
+}
+
+// After the last line (or a read error): every batch still held is checked and taken.
+Status Reader::Drain() {
+  GLASSBOX_RETURN_IF_ERROR(Advance());
+  if (refused_) return Status::Ok();  // Run returns the refusal that stopped the reading
+  FinishChecks();
+  Status taken = TakeBatch(checking_);
+  checking_.Clear();
+  return taken;
+}
+
+void Reader::StartChecks() {
+  const size_t n = checking_.lines.size();
+  checking_.checks.resize(n);
+  next_chunk_.store(0);
+  static const bool kOneCore = std::thread::hardware_concurrency() <= 1;  // reads /sys: once
+  if (n < kParallelLines || kOneCore) return;  // FinishChecks checks them here
+  try {
+    helper_ = std::thread([this] { CheckChunks(); });
+  } catch (const std::system_error&) {
+    // no thread to be had: FinishChecks checks them all here
+  }
+}
+
+// Takes chunks of checking_ until none is left; on the helper and, later, on this thread.
+void Reader::CheckChunks() {
+  const size_t n = checking_.lines.size();
+  for (size_t begin; (begin = next_chunk_.fetch_add(kChunkLines)) < n;) {
+    for (size_t i = begin; i < std::min(n, begin + kChunkLines); ++i) {
+      checking_.checks[i] =
+          CheckLine(checking_.Line(i), checking_.first_line + static_cast<int64_t>(i));
+    }
+  }
+}
+
+void Reader::FinishChecks() {
+  CheckChunks();
+  if (helper_.joinable()) helper_.join();  // its last chunk written before join returns
+}
+
+Status Reader::TakeBatch(const LineBatch& batch) {
+  for (size_t i = 0; i < batch.lines.size(); ++i) {
+    GLASSBOX_RETURN_IF_ERROR(
+        TakeEvent(batch.Line(i), batch.first_line + static_cast<int64_t>(i), batch.checks[i]));
+  }
+  return Status::Ok();
 }
 
 // The checks that need no other line: parsing, the event's shape and its schema. A line that

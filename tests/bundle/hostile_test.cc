@@ -321,8 +321,8 @@ TEST_F(HostileTest, LinesCheckedOnTwoThreadsKeepFileOrder) {
   ASSERT_TRUE(ParseBundle(bundle(lines), o).ok());
   EXPECT_EQ(seen, lines);
 
-  // Event i is on line i + 2 (the manifest is line 1). In the second batch this thread checks
-  // events 1024-1535 and the helper 1536-2047.
+  // Event i is on line i + 2 (the manifest is line 1). Each batch is checked in chunks of 32
+  // lines, on the helper and on this thread, while this thread takes the batch before it.
   auto with = [&](std::map<size_t, std::string> changed) {
     auto ls = lines;
     for (const auto& [i, line] : changed) ls[i] = line;
@@ -340,6 +340,18 @@ TEST_F(HostileTest, LinesCheckedOnTwoThreadsKeepFileOrder) {
   // A refusal that needs no parsing still comes after a parsed line's refusal before it.
   ExpectRefused(with({{1700, bad_data(1700)}, {1900, "{}"}}), "line 1702" + why);
   ExpectRefused(with({{1600, "{}"}, {1700, bad_data(1700)}}), "line 1602: does not start with");
+
+  // A refusal while a batch is taken (here by on_event) wins over a bad line in the batch
+  // being checked meanwhile, and nothing after it is taken.
+  int taken = 0;
+  ReadOptions staging = Reading();
+  staging.on_event = [&](std::string_view, int64_t) {
+    return ++taken == 1000 ? Status::IoError("staging is full") : Status::Ok();
+  };
+  auto stopped = ParseBundle(with({{1100, bad_data(1100)}}), staging);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.status().message(), "staging is full");
+  EXPECT_EQ(taken, 1000);
 }
 
 // inspect FILE.gbx stages lines as they come (ReadOptions::on_event): the same lines, in
