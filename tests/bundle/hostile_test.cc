@@ -5,6 +5,9 @@
 #include "base/canonical_json.h"
 #include "base/ids.h"
 #include "replay/bundle_internal.h"
+// After bundle_internal.h, which sets RAPIDJSON_ASSERT for every RapidJSON header.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include "tests/bundle/fixture.h"
 
 namespace glassbox::replay::testing {
@@ -242,6 +245,65 @@ TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
     ASSERT_TRUE(detail::ParseLine(text, 64, "line 2", &fast).ok()) << text;
     ASSERT_TRUE(detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference).ok());
     EXPECT_TRUE(fast == reference) << text;
+  }
+}
+
+// Written back out by RapidJSON: the numbers keep their type (1 and 1.0 print apart).
+std::string Written(const rapidjson::Value& v) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  v.Accept(writer);
+  return out.GetString();
+}
+
+// ParseLine builds the document from simdjson's parse when simdjson accepts the line; it must
+// give what RapidJSON's own parse gives, or the same refusal, for every kind of value.
+TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
+  const std::string lines[] = {
+      R"({"a":1,"b":-1,"c":0,"d":-0,"e":-0.0,"f":1.0,"g":1e2,"h":1E-2,"i":0.1})",
+      R"([2147483647,2147483648,-2147483648,-2147483649,4294967295,4294967296])",
+      R"([9223372036854775807,9223372036854775808,-9223372036854775808,18446744073709551615])",
+      R"([18446744073709551616,-9223372036854775809,123456789012345678901234567890])",
+      R"([1e308,1e309,-1e309,1e-400,4.9e-324,2.2250738585072014e-308,0.30000000000000004])",
+      R"([true,false,null,"",{},[],[[]],{"":{}}])",
+      R"({"s":"tab\tnew\nquote\"back\\slash\/uni\u00e9\ud834\udd1e nul\u0000end"})",
+      R"({"k":1,"k":2})",
+      R"({"o":{"k":1,"j":[{"x":1,"x":1}]}})",
+      "  {\"ws\" : [ 1 , 2 ] }  ",
+      "{\"a\":1} x",
+      "{\"a\":1}{}",
+      "",
+      " ",
+      "{",
+      "[1,]",
+      "{\"a\":01}",
+      "{\"a\":.5}",
+      "{\"a\":1.}",
+      "{\"a\":+1}",
+      "{\"a\":NaN}",
+      "{\"a\":Infinity}",
+      "{\"a\":\"\t\"}",
+      std::string("{\"a\":1}\0", 8),
+      std::string("{\"a\":\"x\0y\"}", 11),
+      "{\"a\":tru}",
+      "{\"a\":nulll}",
+      "\"just a string\"",
+      "42",
+      std::string(64, '[') + std::string(64, ']'),
+      std::string(65, '[') + std::string(65, ']'),
+      "{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}",
+      "{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}",
+  };
+  for (const auto& text : lines) {
+    rapidjson::Document fast, reference;
+    Status a = detail::ParseLine(text, 64, "line 2", &fast);
+    Status b = detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference);
+    EXPECT_EQ(a.ok(), b.ok()) << text;
+    EXPECT_EQ(a.message(), b.message()) << text;
+    if (a.ok() && b.ok()) {
+      EXPECT_TRUE(fast == reference) << text;
+      EXPECT_EQ(Written(fast), Written(reference)) << text;
+    }
   }
 }
 
