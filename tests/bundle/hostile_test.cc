@@ -213,6 +213,28 @@ TEST_F(HostileTest, BytesAfterANulAndHugeNumbersAreRefused) {
 
 // simdjson checks a line's UTF-8 first; a line it refuses goes to RapidJSON's own check,
 // which words the refusal. Both parsers must agree on every line: verdict, message, value.
+// Written back out by RapidJSON: the numbers keep their type (1 and 1.0 print apart).
+std::string Written(const rapidjson::Value& v) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  v.Accept(writer);
+  return out.GetString();
+}
+
+// ParseLine (simdjson first) and its reference (RapidJSON alone) agree on `text`: the same
+// verdict and message, and the same document, numbers of the same types.
+void ExpectSameAsReference(const std::string& text) {
+  rapidjson::Document fast, reference;
+  Status a = detail::ParseLine(text, 64, "line 2", &fast);
+  Status b = detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference);
+  EXPECT_EQ(a.ok(), b.ok()) << text;
+  EXPECT_EQ(a.message(), b.message()) << text;
+  if (a.ok() && b.ok()) {
+    EXPECT_TRUE(fast == reference) << text;
+    EXPECT_EQ(Written(fast), Written(reference)) << text;
+  }
+}
+
 TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
   const std::string bad[] = {"\xff",     "\xc0\xaf",     "\x80",
                              "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
@@ -230,14 +252,7 @@ TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
   for (const auto& text : {std::string("{\"a\":\"") + "\xff" + "\"}",
                            std::string("{\"\xc3\xa9\":1}"), std::string("[\"\xed\xa0\x80\"]"),
                            std::string("{\"a\":\"\\udc00\"}"), std::string("\xef\xbb\xbf{}")}) {
-    rapidjson::Document fast, reference;
-    Status a = detail::ParseLine(text, 64, "line 2", &fast);
-    Status b = detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference);
-    EXPECT_EQ(a.ok(), b.ok()) << text;
-    EXPECT_EQ(a.message(), b.message()) << text;
-    if (a.ok() && b.ok()) {
-      EXPECT_TRUE(fast == reference) << text;
-    }
+    ExpectSameAsReference(text);
   }
   for (const auto& g : good) {
     rapidjson::Document fast, reference;
@@ -246,14 +261,6 @@ TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
     ASSERT_TRUE(detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference).ok());
     EXPECT_TRUE(fast == reference) << text;
   }
-}
-
-// Written back out by RapidJSON: the numbers keep their type (1 and 1.0 print apart).
-std::string Written(const rapidjson::Value& v) {
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
-  v.Accept(writer);
-  return out.GetString();
 }
 
 // ParseLine builds the document from simdjson's parse when simdjson accepts the line; it must
@@ -294,17 +301,7 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       "{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}",
       "{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}",
   };
-  for (const auto& text : lines) {
-    rapidjson::Document fast, reference;
-    Status a = detail::ParseLine(text, 64, "line 2", &fast);
-    Status b = detail::ParseLineCheckingUtf8InRapidJson(text, 64, "line 2", &reference);
-    EXPECT_EQ(a.ok(), b.ok()) << text;
-    EXPECT_EQ(a.message(), b.message()) << text;
-    if (a.ok() && b.ok()) {
-      EXPECT_TRUE(fast == reference) << text;
-      EXPECT_EQ(Written(fast), Written(reference)) << text;
-    }
-  }
+  for (const auto& text : lines) ExpectSameAsReference(text);
 }
 
 TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
