@@ -103,9 +103,10 @@ Status CheckContextAndRedactions(const Value& e, const std::string& at) {
   return Status::Ok();
 }
 
-Status CheckSchema(const Value& e, const schema::Registry& registry, const std::string& at,
-                   EventFacts* out) {
-  std::string uri(Text(*Find(e, "schema")));
+// The schema an event names by its full URI, known to the registry.
+Result<const schema::Schema*> KnownSchema(const std::string& uri, const schema::Registry& registry,
+                                          const std::string& at, LastSchema* last) {
+  if (last && last->schema && uri == last->uri) return last->schema;
   // Only a well-formed URI is named in a message: anything else might be private text.
   auto key = schema::ParseIgluUri(uri);
   if (!key) return Bad(at, "\"schema\" is not an iglu: URI");
@@ -113,7 +114,16 @@ Status CheckSchema(const Value& e, const schema::Registry& registry, const std::
   if (!found.ok() || found.value()->key().Uri() != uri) {
     return Bad(at, "schema " + uri + " is not known here (add it with --schemas)");
   }
-  Status valid = found.value()->ValidateRapidJson(*Find(e, "data"));
+  if (last) *last = {uri, found.value()};
+  return found.value();
+}
+
+Status CheckSchema(const Value& e, const schema::Registry& registry, const std::string& at,
+                   EventFacts* out, LastSchema* last) {
+  std::string uri(Text(*Find(e, "schema")));
+  auto schema = KnownSchema(uri, registry, at, last);
+  if (!schema.ok()) return schema.status();
+  Status valid = schema.value()->ValidateRapidJson(*Find(e, "data"));
   if (!valid.ok()) return Bad(at, valid.message());
   out->schema = std::move(uri);
   return Status::Ok();
@@ -122,7 +132,7 @@ Status CheckSchema(const Value& e, const schema::Registry& registry, const std::
 }  // namespace
 
 Status CheckEvent(const Value& e, const schema::Registry& registry, const std::string& at,
-                  EventFacts* out) {
+                  EventFacts* out, LastSchema* last) {
   if (!e.IsObject()) return Bad(at, "not a JSON object");
   GLASSBOX_RETURN_IF_ERROR(CheckMembers(e, at));
   GLASSBOX_RETURN_IF_ERROR(CheckPhase(e, at));
@@ -135,7 +145,7 @@ Status CheckEvent(const Value& e, const schema::Registry& registry, const std::s
     return Bad(at, "\"recorded_at\" is not an RFC 3339 UTC time with milliseconds");
   }
   out->recorded_ms = base::UnixMillis(t);
-  return CheckSchema(e, registry, at, out);
+  return CheckSchema(e, registry, at, out, last);
 }
 
 }  // namespace glassbox::replay::detail

@@ -103,10 +103,18 @@ struct EventFacts {
   int64_t recorded_ms = 0;
 };
 
+// The schema the line before named, so that the next line naming it too (nearly every line
+// of a bundle) skips parsing the URI and looking it up. One per thread of checks.
+struct LastSchema {
+  std::string uri;
+  const schema::Schema* schema = nullptr;
+};
+
 // Checks a parsed event line against the event shape (replay/BUNDLE.md, "Event lines"): the
 // members and their types, a known schema named by its full URI, `data` valid under it.
 // `at` prefixes messages ("line 7"); messages name members and schemas, never values.
+// `last` (optional) must have been filled by this registry's lookups only.
 Status CheckEvent(const rapidjson::Value& event, const schema::Registry& registry,
-                  const std::string& at, EventFacts* out);
+                  const std::string& at, EventFacts* out, LastSchema* last = nullptr);
 
 }  // namespace glassbox::replay::detail

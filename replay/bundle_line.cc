@@ -68,12 +68,24 @@ bool HasDuplicateKey(const rapidjson::Value& v) {
                        [](const auto& child) { return HasDuplicateKey(child); });
   }
   if (!v.IsObject()) return false;
-  std::vector<std::string_view> names;
-  names.reserve(v.MemberCount());
   for (const auto& m : v.GetObject()) {
     if (HasDuplicateKey(m.value)) return true;
-    names.push_back(NameOf(m));
   }
+  // An event's objects have a handful of members: comparing each pair allocates nothing,
+  // where sorting a list of the names cost an allocation per object.
+  constexpr rapidjson::SizeType kPairwise = 16;
+  auto members = v.GetObject();
+  if (v.MemberCount() <= kPairwise) {
+    for (auto a = members.begin(); a != members.end(); ++a) {
+      for (auto b = a + 1; b != members.end(); ++b) {
+        if (NameOf(*a) == NameOf(*b)) return true;
+      }
+    }
+    return false;
+  }
+  std::vector<std::string_view> names;
+  names.reserve(v.MemberCount());
+  for (const auto& m : members) names.push_back(NameOf(m));
   std::sort(names.begin(), names.end());
   return std::adjacent_find(names.begin(), names.end()) != names.end();
 }

@@ -179,7 +179,7 @@ class Reader {
   void CheckChunks();
   void FinishChecks();
   Status TakeBatch(const LineBatch& batch);
-  LineCheck CheckLine(std::string_view line, int64_t line_no) const;
+  LineCheck CheckLine(std::string_view line, int64_t line_no, LastSchema* last) const;
   Status TakeEvent(std::string_view line, int64_t line_no, const LineCheck& check);
   Status Finish();
   std::string At() const { return "line " + std::to_string(line_no_); }
@@ -328,10 +328,11 @@ void Reader::StartChecks() {
 // Takes chunks of checking_ until none is left; on the helper and, later, on this thread.
 void Reader::CheckChunks() {
   const size_t n = checking_.lines.size();
+  LastSchema last;  // this thread's, for this batch
   for (size_t begin; (begin = next_chunk_.fetch_add(kChunkLines)) < n;) {
     for (size_t i = begin; i < std::min(n, begin + kChunkLines); ++i) {
       checking_.checks[i] =
-          CheckLine(checking_.Line(i), checking_.first_line + static_cast<int64_t>(i));
+          CheckLine(checking_.Line(i), checking_.first_line + static_cast<int64_t>(i), &last);
     }
   }
 }
@@ -351,7 +352,7 @@ Status Reader::TakeBatch(const LineBatch& batch) {
 
 // The checks that need no other line: parsing, the event's shape and its schema. A line that
 // TakeEvent refuses before parsing (empty, or not starting with an event id) is not parsed.
-LineCheck Reader::CheckLine(std::string_view line, int64_t line_no) const {
+LineCheck Reader::CheckLine(std::string_view line, int64_t line_no, LastSchema* last) const {
   LineCheck out;
   if (!line.starts_with(kIdPrefix)) return out;
   std::string at = "line " + std::to_string(line_no);
@@ -360,7 +361,7 @@ LineCheck Reader::CheckLine(std::string_view line, int64_t line_no) const {
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::Document e(&allocator);
   out.status = detail::ParseLine(line, limits_.max_depth, at, &e);
-  if (out.status.ok()) out.status = detail::CheckEvent(e, *o_.registry, at, &out.facts);
+  if (out.status.ok()) out.status = detail::CheckEvent(e, *o_.registry, at, &out.facts, last);
   return out;
 }
 

@@ -43,5 +43,30 @@ TEST(Rfc3339, AgreesWithLibcAndParsesBack) {
   }
 }
 
+// The written form has a path of its own (no sscanf); past-range fields must come out as
+// the general path, through timegm, makes them of the same fields in another spelling.
+TEST(Rfc3339, TheWrittenFormParsesAsTheGeneralPathDoes) {
+  const std::pair<const char*, const char*> same[] = {
+      {"2026-02-31T00:00:00.000Z", "2026-03-03T00:00:00Z"},
+      {"2024-02-29T23:59:60.500Z", "2024-03-01T00:00:00.5Z"},
+      {"2026-11-30T24:00:00.000Z", "2026-12-01"},
+      {"2026-01-00T00:00:00.000Z", "2025-12-31"},
+  };
+  for (const auto& [written, other] : same) {
+    Clock::time_point a, b;
+    ASSERT_TRUE(ParseRfc3339(written, &a)) << written;
+    ASSERT_TRUE(ParseRfc3339(other, &b)) << other;
+    EXPECT_EQ(a, b) << written;
+  }
+  Clock::time_point t;
+  ASSERT_TRUE(ParseRfc3339("1970-01-01T00:00:00.001Z", &t));
+  EXPECT_EQ(UnixMillis(t), 1);
+  for (const char* refused :
+       {"1969-12-31T23:59:59.999Z", "2201-01-01T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
+        "2026-00-10T00:00:00.000Z", "2026-01-01T00:00:00.000z", "2026-01-01 00:00:00.000Z"}) {
+    EXPECT_FALSE(ParseRfc3339(refused, &t)) << refused;
+  }
+}
+
 }  // namespace
 }  // namespace glassbox::base

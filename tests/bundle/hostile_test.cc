@@ -263,6 +263,17 @@ TEST_F(HostileTest, InvalidUtf8IsRefusedAndBothUtf8ChecksAgree) {
   }
 }
 
+// An object of `n` members "k0", "k1", ..., its last one named "k{dup}" (a duplicate) when
+// dup >= 0: duplicate keys in small objects are found pair by pair, in larger ones by sorting.
+std::string Members(int n, int dup) {
+  std::string out = "{";
+  for (int i = 0; i < n; ++i) {
+    int name = i == n - 1 && dup >= 0 ? dup : i;
+    out += (i ? ",\"k" : "\"k") + std::to_string(name) + "\":" + std::to_string(i);
+  }
+  return out + "}";
+}
+
 // ParseLine builds the document from simdjson's parse when simdjson accepts the line; it must
 // give what RapidJSON's own parse gives, or the same refusal, for every kind of value.
 TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
@@ -300,6 +311,11 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       std::string(65, '[') + std::string(65, ']'),
       "{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}",
       "{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}",
+      Members(16, -1),
+      Members(16, 0),
+      Members(17, -1),
+      Members(17, 3),
+      Members(40, 38),
   };
   for (const auto& text : lines) ExpectSameAsReference(text);
 }
