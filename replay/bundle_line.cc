@@ -207,8 +207,15 @@ bool ParseLineFast(std::string_view line, int max_depth, rapidjson::Document* ou
 // before (fuzz_bundle compares the two on every input).
 Status ParseLine(std::string_view line, int max_depth, std::string_view what,
                  rapidjson::Document* out) {
+  // simdjson's parser keeps buffers of about 13 bytes per byte of the longest line it has
+  // parsed (tape, structure indexes, strings), on each thread: a line of max_line_bytes
+  // (1 MiB) would hold ~13 MiB per thread.
+  // Events are a few hundred bytes; longer lines go the RapidJSON way.
+  constexpr size_t kFastLineBytes = 64 << 10;
   if (simdjson::validate_utf8(line.data(), line.size())) {
-    if (ParseLineFast(line, max_depth, out)) return Status::Ok();
+    if (line.size() <= kFastLineBytes && ParseLineFast(line, max_depth, out)) {
+      return Status::Ok();
+    }
     return ParseLineWith<kParseFlags>(line, max_depth, what, out);
   }
   return ParseLineWith<kParseFlags | kValidateUtf8>(line, max_depth, what, out);

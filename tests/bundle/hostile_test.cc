@@ -316,6 +316,7 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       Members(17, -1),
       Members(17, 3),
       Members(40, 38),
+      "{\"long\":\"" + std::string(70000, 'x') + "\",\"n\":1.5}",
   };
   for (const auto& text : lines) ExpectSameAsReference(text);
 }
