@@ -4,6 +4,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <exception>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,9 @@ class RuleSet {
   void Scrub(std::string& text, std::map<std::string, int>& counts) const {
     if (text.empty()) return;
     compiled_.wait();  // its count_down() happens before: set_ and rules_ are complete
+    // A compile that failed (out of memory) fails every call, as the constructor did when it
+    // compiled: the caller refuses the event rather than store a string half scrubbed.
+    if (failure_) std::rethrow_exception(failure_);
     std::vector<int> hits;
     RE2::Set::ErrorInfo error{};
     if (set_ok_ && !set_.Match(text, &hits, &error) && error.kind == RE2::Set::kNoError) return;
@@ -124,18 +128,23 @@ class RuleSet {
   }
 
   void Compile() {
-    for (const auto& rule : detail::ScrubRules()) {
-      // A broken pattern is refused by the Set (and caught by the unit tests).
-      if (set_.Add(rule.pattern, nullptr) < 0) continue;
-      rules_.push_back(std::make_unique<CompiledRule>(&rule));
+    try {
+      for (const auto& rule : detail::ScrubRules()) {
+        // A broken pattern is refused by the Set (and caught by the unit tests).
+        if (set_.Add(rule.pattern, nullptr) < 0) continue;
+        rules_.push_back(std::make_unique<CompiledRule>(&rule));
+      }
+      set_ok_ = set_.Compile();
+    } catch (...) {
+      failure_ = std::current_exception();  // on its own thread, nothing else would catch it
     }
-    set_ok_ = set_.Compile();
     compiled_.count_down();
   }
 
   RE2::Set set_;
   bool set_ok_ = true;
   std::vector<std::unique_ptr<CompiledRule>> rules_;
+  std::exception_ptr failure_;
   std::latch compiled_{1};
   std::thread compiler_;  // joined by the destructor
 };
