@@ -127,53 +127,60 @@ Status ParseLineWith(std::string_view line, int max_depth, std::string_view what
   return Status::Ok();
 }
 
-// Builds `e` into the document as RapidJSON's reader would have: the same calls in the same
-// order (so the same number types: simdjson's int64 and uint64 are what the reader's Int,
-// Uint, Int64 and Uint64 make of an integer, and a number with a fraction or an exponent is a
-// double in both). False at a container nested deeper than max_depth.
-bool Emit(simdjson::dom::element e, int depth, int max_depth, rapidjson::Document& doc) {
+// Builds `e` into `out` as RapidJSON's reader would have: the same value constructors, so
+// the same number types (simdjson's int64 and uint64 are what the reader's Int, Uint, Int64
+// and Uint64 make of an integer, and a number with a fraction or an exponent is a double in
+// both). Built directly, not through the document's SAX handlers, whose stack would first be
+// grown from a null pointer. False at a container nested deeper than max_depth.
+bool Build(simdjson::dom::element e, int depth, int max_depth, rapidjson::Value* out,
+           rapidjson::Document::AllocatorType& alloc) {
   using Type = simdjson::dom::element_type;
   switch (e.type()) {
     case Type::ARRAY: {
       simdjson::dom::array items;
-      if (e.get_array().get(items) || depth + 1 > max_depth || !doc.StartArray()) return false;
-      rapidjson::SizeType n = 0;
+      if (e.get_array().get(items) || depth + 1 > max_depth) return false;
+      out->SetArray();
+      out->Reserve(static_cast<rapidjson::SizeType>(items.size()), alloc);
       for (simdjson::dom::element child : items) {
-        if (!Emit(child, depth + 1, max_depth, doc)) return false;
-        ++n;
+        rapidjson::Value value;
+        if (!Build(child, depth + 1, max_depth, &value, alloc)) return false;
+        out->PushBack(value, alloc);
       }
-      return doc.EndArray(n);
+      return true;
     }
     case Type::OBJECT: {
       simdjson::dom::object members;
-      if (e.get_object().get(members) || depth + 1 > max_depth || !doc.StartObject()) {
-        return false;
-      }
-      rapidjson::SizeType n = 0;
+      if (e.get_object().get(members) || depth + 1 > max_depth) return false;
+      out->SetObject();
       for (simdjson::dom::key_value_pair member : members) {
-        auto key = static_cast<rapidjson::SizeType>(member.key.size());
-        if (!doc.Key(member.key.data(), key, true) ||
-            !Emit(member.value, depth + 1, max_depth, doc)) {
-          return false;
-        }
-        ++n;
+        rapidjson::Value name(member.key.data(),
+                              static_cast<rapidjson::SizeType>(member.key.size()), alloc);
+        rapidjson::Value value;
+        if (!Build(member.value, depth + 1, max_depth, &value, alloc)) return false;
+        out->AddMember(name, value, alloc);
       }
-      return doc.EndObject(n);
+      return true;
     }
     case Type::INT64:
-      return doc.Int64(e.get_int64().value_unsafe());
+      out->SetInt64(e.get_int64().value_unsafe());
+      return true;
     case Type::UINT64:
-      return doc.Uint64(e.get_uint64().value_unsafe());
+      out->SetUint64(e.get_uint64().value_unsafe());
+      return true;
     case Type::DOUBLE:
-      return doc.Double(e.get_double().value_unsafe());  // finite: simdjson refuses the rest
+      out->SetDouble(e.get_double().value_unsafe());  // finite: simdjson refuses the rest
+      return true;
     case Type::STRING: {
       std::string_view text = e.get_string().value_unsafe();
-      return doc.String(text.data(), static_cast<rapidjson::SizeType>(text.size()), true);
+      out->SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);
+      return true;
     }
     case Type::BOOL:
-      return doc.Bool(e.get_bool().value_unsafe());
+      out->SetBool(e.get_bool().value_unsafe());
+      return true;
     case Type::NULL_VALUE:
-      return doc.Null();
+      out->SetNull();
+      return true;
   }
   return false;
 }
@@ -187,12 +194,8 @@ bool ParseLineFast(std::string_view line, int max_depth, rapidjson::Document* ou
   simdjson::dom::element root;
   if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(root)) return false;
   bool built = false;
-  auto generate = [&](rapidjson::Document& doc) {
-    built = Emit(root, 0, max_depth, doc);
-    return built;
-  };
   try {
-    out->Populate(generate);
+    built = Build(root, 0, max_depth, out, out->GetAllocator());
   } catch (const std::exception&) {
     built = false;  // out of memory, or a RapidJSON assertion
   }
