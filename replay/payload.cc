@@ -8,16 +8,15 @@
 namespace glassbox::replay {
 namespace {
 
-Batch Finish(Batch b, const BatchLimits& limits) {
+void Key(Batch& b, const BatchLimits& limits) {
   if (limits.keyed) b.sha256 = base::Sha256Hex(b.body);
-  return b;
 }
 
 // Hands the batch to `visit`, then empties it for the next one. Buffers the visitor did not
 // take keep their capacity: a fresh ~3 MB body for every 4,096-event batch made glibc give the
 // last one back to the kernel and fault the next one in, page by page.
 bool Hand(Batch& batch, const BatchLimits& limits, const std::function<bool(Batch&&)>& visit) {
-  if (limits.keyed) batch.sha256 = base::Sha256Hex(batch.body);
+  Key(batch, limits);
   bool more = visit(std::move(batch));
   batch.seqs.clear();  // valid even after a move: a moved-from vector or string is only cleared
   batch.body.clear();
@@ -125,7 +124,9 @@ std::pair<Batch, Batch> SplitBatch(const Batch& batch) {
   b.seqs.assign(batch.seqs.begin() + static_cast<std::ptrdiff_t>(half), batch.seqs.end());
   a.body = batch.body.substr(0, cut);
   b.body = batch.body.substr(cut);
-  return {Finish(std::move(a), {}), Finish(std::move(b), {})};
+  Key(a, {});
+  Key(b, {});
+  return {std::move(a), std::move(b)};
 }
 
 std::optional<Compression> ParseCompression(std::string_view name) {
