@@ -130,8 +130,7 @@ Status ParseLineWith(std::string_view line, int max_depth, std::string_view what
 // Builds `e` into `out` as RapidJSON's reader would have: the same value constructors, so
 // the same number types (simdjson's int64 and uint64 are what the reader's Int, Uint, Int64
 // and Uint64 make of an integer, and a number with a fraction or an exponent is a double in
-// both). Built directly, not through the document's SAX handlers, whose stack would first be
-// grown from a null pointer. False at a container nested deeper than max_depth.
+// both). False at a container nested deeper than max_depth.
 bool Build(simdjson::dom::element e, int depth, int max_depth, rapidjson::Value* out,
            rapidjson::Document::AllocatorType& alloc) {
   using Type = simdjson::dom::element_type;
