@@ -174,6 +174,8 @@ bool WholeCheckDue(sqlite3* db, const std::string& path, const Options& options,
 // which also accepts a few rows simdjson does not (an integer over 64 bits, a byte-order
 // mark). Of duplicate keys the last counts, as nlohmann keeps it.
 bool LooksLikeEvent(std::string_view line) {
+  // A NULL column reads as a view with no data, and simdjson would copy from that pointer.
+  if (line.empty()) return false;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element parsed;
   if (!parser.parse(line.data(), line.size()).get(parsed)) {

@@ -189,6 +189,7 @@ bool Build(simdjson::dom::element e, int depth, int max_depth, rapidjson::Value*
 // might differ (too deep, a duplicate key): the RapidJSON way then decides, and words the
 // refusal.
 bool ParseLineFast(std::string_view line, int max_depth, rapidjson::Document* out) {
+  if (line.empty()) return false;  // simdjson would copy from a view's null data
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(root)) return false;

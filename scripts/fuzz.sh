@@ -31,6 +31,8 @@ for t in "${targets[@]}"; do
     "$build/artifacts/$t.log" || true
   rm -rf "$work"
   if [ "$status" -ne 0 ]; then
+    # The sanitizer's own report (what, where, the stack): CI keeps only this output.
+    grep -A12 -E "runtime error|==ERROR|deadly signal" "$build/artifacts/$t.log" | head -40 >&2 || true
     echo "fuzz target $t failed; inputs in $build/artifacts/" >&2
     exit 1
   fi

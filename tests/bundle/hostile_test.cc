@@ -335,6 +335,13 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       "{\"long\":\"" + std::string(70000, 'x') + "\",\"n\":1.5}",
   };
   for (const auto& text : lines) ExpectSameAsReference(text);
+  // A view with no data at all is refused as the empty line is; simdjson must not be handed
+  // its null pointer (UBSan catches the copy from it).
+  rapidjson::Document none, empty;
+  Status a = detail::ParseLine(std::string_view(), 64, "line 2", &none);
+  Status b = detail::ParseLine(std::string_view(""), 64, "line 2", &empty);
+  EXPECT_FALSE(a.ok());
+  EXPECT_EQ(a.message(), b.message());
 }
 
 TEST_F(HostileTest, DeepNestingIsRefusedBeforeParsing) {
