@@ -80,8 +80,10 @@ Status Stmt::Exec() {
 std::string_view Stmt::Text(int col) const {
   const void* p = sqlite3_column_blob(stmt_, col);
   int n = sqlite3_column_bytes(stmt_, col);
+  // NULL (or an empty blob) is an empty view that still points somewhere: callers hand views
+  // to C functions (simdjson copies with memcpy) that must not be given a null pointer.
   return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
-           : std::string_view();
+           : std::string_view("", 0);
 }
 
 Status Exec(sqlite3* db, const char* sql) {

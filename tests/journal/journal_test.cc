@@ -1073,5 +1073,24 @@ TEST(BlockCodec, AFlippedByteInAFrameIsDetected) {
   }
 }
 
+// A NULL column (found in a damaged journal by fuzz_salvage) reads as an empty view with a
+// pointer: simdjson and memcpy must never be handed a null one.
+TEST(StmtText, ANullColumnIsAnEmptyViewThatPointsSomewhere) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  {
+    detail::Stmt s;
+    ASSERT_TRUE(s.Prepare(db, "SELECT NULL, x'', 'ab'").ok());
+    Status st;
+    ASSERT_TRUE(s.Step(&st));
+    for (int col : {0, 1}) {
+      EXPECT_TRUE(s.Text(col).empty()) << col;
+      EXPECT_NE(s.Text(col).data(), nullptr) << col;
+    }
+    EXPECT_EQ(s.Text(2), "ab");
+  }
+  sqlite3_close(db);
+}
+
 }  // namespace
 }  // namespace glassbox::journal
