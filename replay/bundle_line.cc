@@ -7,7 +7,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace glassbox::replay::detail {
 namespace {
@@ -30,7 +32,7 @@ class CheckedRapidBuilder {
   bool Double(double v) {
     return (std::isfinite(v) || Fail("a number is out of range")) && doc_->Double(v);
   }
-  bool RawNumber(const Ch*, rapidjson::SizeType, bool) { return Fail("not valid JSON"); }
+  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool) { return Number({s, n}); }
   bool String(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_->String(s, n, copy); }
   bool StartObject() { return Open() && doc_->StartObject(); }
   bool Key(const Ch* s, rapidjson::SizeType n, bool copy) { return doc_->Key(s, n, copy); }
@@ -44,6 +46,57 @@ class CheckedRapidBuilder {
   }
 
  private:
+  // RapidJSON's full-precision conversion hands a zero significand with an exponent past 22
+  // ("0e46") to code that counts the leading zeros of 0: undefined, and UBSan stops there. So
+  // the reader passes each number's text, whose syntax and range it has checked, and it is
+  // typed here as the reader types it: Uint, Int, Uint64 and Int64 by the same bounds, else a
+  // double, correctly rounded by std::from_chars as by simdjson and RapidJSON's own.
+  bool Number(std::string_view text) {
+    bool minus = text.starts_with('-');
+    std::string_view digits = text.substr(minus ? 1 : 0);
+    uint64_t magnitude = 0;
+    const char* end = digits.data() + digits.size();
+    if (digits.find_first_of(".eE") == std::string_view::npos &&
+        std::from_chars(digits.data(), end, magnitude).ec == std::errc()) {
+      if (!minus && magnitude <= UINT32_MAX) return doc_->Uint(static_cast<unsigned>(magnitude));
+      if (!minus) return doc_->Uint64(magnitude);
+      if (magnitude <= 0x80000000u) {
+        return doc_->Int(static_cast<int>(0u - static_cast<unsigned>(magnitude)));
+      }
+      if (magnitude <= 0x8000000000000000u)
+        return doc_->Int64(static_cast<int64_t>(0u - magnitude));
+    }
+    double value = 0;
+    auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc::result_out_of_range) {
+      value = Underflows(text) ? 0.0 : HUGE_VAL;
+      if (minus) value = -value;
+    } else if (ec != std::errc() || stop != text.data() + text.size()) {
+      return Fail("not valid JSON");
+    }
+    return Double(value);
+  }
+
+  // Whether a number out of a double's range is too small rather than too large: its first
+  // significant digit, moved by the exponent, lies below the units place.
+  static bool Underflows(std::string_view text) {
+    size_t e = text.find_first_of("eE");
+    std::string_view mantissa = text.substr(0, e);
+    int64_t exponent = 0;  // saturated: RapidJSON takes a negative exponent of any length
+    if (e != std::string_view::npos) {
+      std::string_view power = text.substr(e + 1);
+      bool negative = power.starts_with('-');
+      if (negative || power.starts_with('+')) power.remove_prefix(1);
+      for (char c : power) exponent = std::min<int64_t>(exponent * 10 + (c - '0'), 1'000'000'000);
+      if (negative) exponent = -exponent;
+    }
+    size_t point = std::min(mantissa.find('.'), mantissa.size());
+    size_t first = mantissa.find_first_of("123456789");
+    auto place = first < point ? static_cast<int64_t>(point - first - 1)
+                               : -static_cast<int64_t>(first - point);
+    return place + exponent < 0;
+  }
+
   bool Open() {
     return ++depth_ <= max_depth_ ||
            Fail("nested deeper than " + std::to_string(max_depth_) + " levels");
@@ -90,8 +143,9 @@ bool HasDuplicateKey(const rapidjson::Value& v) {
   return std::adjacent_find(names.begin(), names.end()) != names.end();
 }
 
+// Numbers come as text and are converted by CheckedRapidBuilder::Number.
 constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+    rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
 constexpr unsigned kValidateUtf8 = rapidjson::kParseValidateEncodingFlag;
 
 template <unsigned kFlags>

@@ -1,6 +1,7 @@
 // Hostile and broken bundles: each is refused with a clear error, and nothing is returned.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <map>
 
 #include "base/canonical_json.h"
@@ -207,6 +208,18 @@ TEST_F(HostileTest, BytesAfterANulAndHugeNumbersAreRefused) {
   line.insert(line.size() - 1, R"(,"x":1e400)");
   lines = WithEvent(1, line);
   ExpectRefused(Encode(HonestManifest(lines), lines), "not valid JSON");
+  // Within RapidJSON's scan but past a double: refused by the conversion, never read as 0 or
+  // infinity. Below the smallest double a number is a zero of its sign.
+  for (const char* huge : {"[1.8e308]", "[-1.8e308]", "[{\"k\":1}, 1.8e308, 1, 1]"}) {
+    rapidjson::Document doc;
+    EXPECT_EQ(detail::ParseLine(huge, 64, "line 2", &doc).message(),
+              "line 2: a number is out of range")
+        << huge;
+  }
+  rapidjson::Document tiny;
+  ASSERT_TRUE(detail::ParseLineCheckingUtf8InRapidJson("[-1e-400]", 64, "line 2", &tiny).ok());
+  EXPECT_EQ(tiny[0].GetDouble(), 0.0);
+  EXPECT_TRUE(std::signbit(tiny[0].GetDouble()));
 }
 
 // simdjson checks a line's UTF-8 first; a line it refuses goes to RapidJSON's own check,
@@ -299,6 +312,7 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       R"([9223372036854775807,9223372036854775808,-9223372036854775808,18446744073709551615])",
       R"([18446744073709551616,-9223372036854775809,123456789012345678901234567890])",
       R"([1e308,1e309,-1e309,1e-400,4.9e-324,2.2250738585072014e-308,0.30000000000000004])",
+
       R"([true,false,null,"",{},[],[[]],{"":{}}])",
       R"({"s":"tab\tnew\nquote\"back\\slash\/uni\u00e9\ud834\udd1e nul\u0000end"})",
       R"({"k":1,"k":2})",
@@ -335,6 +349,43 @@ TEST_F(HostileTest, TheFastParseGivesTheReferenceDocumentOrItsRefusal) {
       "{\"long\":\"" + std::string(70000, 'x') + "\",\"n\":1.5}",
   };
   for (const auto& text : lines) ExpectSameAsReference(text);
+  // One number to a line, so that simdjson's refusal of one does not send the others the
+  // RapidJSON way too: each is typed and rounded by both parsers. A zero with an exponent past
+  // 22 once reached undefined behaviour in RapidJSON's conversion.
+  for (const char* number : {"0e46",
+                             "-0e46",
+                             "0e-46",
+                             "0.000e300",
+                             "0e308",
+                             "-0.0e-330",
+                             "0.0000e-99999999999",
+                             "1.8e308",
+                             "-1.8e308",
+                             "1.7976931348623157e308",
+                             "1e-400",
+                             "-1e-400",
+                             "2e-324",
+                             "3e-324",
+                             "2.4703282292062328e-324",
+                             "123.456e-2",
+                             "1E+2",
+                             "-9223372036854775809.0",
+                             "4294967295.0",
+                             "1e22",
+                             "1e23",
+                             "9007199254740993",
+                             "-2147483648",
+                             "2147483648",
+                             "-0",
+                             "0",
+                             "1e0",
+                             "0.1e1",
+                             "00",
+                             "-",
+                             "1e",
+                             "1.e5"}) {
+    ExpectSameAsReference(std::string("[") + number + "]");
+  }
   // A view with no data at all is refused as the empty line is; simdjson must not be handed
   // its null pointer (UBSan catches the copy from it).
   rapidjson::Document none, empty;
