@@ -51,6 +51,8 @@ std::optional<int> ParseClock(std::string_view hhmm) {
 std::optional<Millis> ParseDuration(std::string_view text) {
   if (text == "0") return Millis(0);
   if (text.empty()) return std::nullopt;
+  // Half the range, for the sum as for each term: a duration is added to a time point later.
+  constexpr int64_t kMaxMillis = INT64_MAX / 2;
   int64_t total = 0;
   while (!text.empty()) {
     int64_t n = 0;
@@ -58,7 +60,7 @@ std::optional<Millis> ParseDuration(std::string_view text) {
     size_t unit_len = 0;
     while (unit_len < text.size() && text[unit_len] >= 'a' && text[unit_len] <= 'z') ++unit_len;
     auto unit = UnitMillis(text.substr(0, unit_len));
-    if (!unit || n > INT64_MAX / *unit / 2) return std::nullopt;
+    if (!unit || n > kMaxMillis / *unit || total > kMaxMillis - n * *unit) return std::nullopt;
     total += n * *unit;
     text.remove_prefix(unit_len);
   }

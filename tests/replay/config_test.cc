@@ -30,6 +30,14 @@ TEST(Durations, ParseUnitsAndCombinations) {
   for (const char* bad : {"", "10", "6 h", "-5s", "1y", "h", "5sx", "1.5h"}) {
     EXPECT_FALSE(ParseDuration(bad)) << bad;
   }
+  // Each term and the sum stay within half of int64's range (fuzz_config found a sum of
+  // terms, each in range, that overflowed).
+  EXPECT_EQ(ParseDuration("4611686018427387s"), Millis(4'611'686'018'427'387'000));
+  EXPECT_EQ(ParseDuration("4611686018427387s903ms"), Millis(INT64_MAX / 2));
+  for (const char* huge : {"4611686018427388s", "4611686018427387s904ms",
+                           "4611686018427387s4611686018427387s4611686018427387s"}) {
+    EXPECT_FALSE(ParseDuration(huge)) << huge;
+  }
   EXPECT_EQ(FormatDuration(Millis(5'400'000)), "1h30m");
   EXPECT_EQ(FormatDuration(Millis(0)), "0s");
 }
