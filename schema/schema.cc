@@ -1,5 +1,8 @@
 #include "schema/schema.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -18,13 +21,18 @@ Schema::~Schema() = default;
 
 namespace {
 
-int VerPart(const std::string& v, int i) {
-  int part = 0, index = 0;
+// A SchemaVer part has at most this many digits, so it fits an int with room to spare.
+constexpr size_t kMaxVerDigits = 9;
+
+// Saturates rather than overflows: a key not built by the parsers below may hold any digits.
+int64_t VerPart(const std::string& v, int i) {
+  int64_t part = 0;
+  int index = 0;
   for (char c : v) {
     if (c == '-') {
       ++index;
     } else if (index == i && c >= '0' && c <= '9') {
-      part = part * 10 + (c - '0');
+      part = std::min<int64_t>(part * 10 + (c - '0'), 1'000'000'000'000);
     }
   }
   return part;
@@ -32,11 +40,14 @@ int VerPart(const std::string& v, int i) {
 
 bool IsSchemaVer(const std::string& v) {
   int dashes = 0;
+  size_t digits = 0;
   for (char c : v) {
-    if (c == '-')
+    if (c == '-') {
       ++dashes;
-    else if (c < '0' || c > '9')
+      digits = 0;
+    } else if (c < '0' || c > '9' || ++digits > kMaxVerDigits) {
       return false;
+    }
   }
   return dashes == 2 && v.front() != '-' && v.back() != '-' && v.find("--") == std::string::npos;
 }

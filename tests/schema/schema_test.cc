@@ -73,6 +73,16 @@ TEST_F(SchemaTest, SchemaVerOrdersNumerically) {
   EXPECT_FALSE(*b < *a);
   EXPECT_FALSE(ParseIgluUri("iglu:v/n/jsonschema/1-0"));
   EXPECT_FALSE(ParseIgluUri("iglu:v//jsonschema/1-0-0"));
+  // A part of up to 9 digits; longer ones (which overflowed an int when compared) are not a
+  // SchemaVer. A key built by hand still compares without overflow, by its digits' value.
+  auto big = ParseIgluUri("iglu:v/n/jsonschema/1-0-999999999");
+  ASSERT_TRUE(big);
+  EXPECT_TRUE(*b < *big);
+  EXPECT_FALSE(ParseIgluUri("iglu:v/n/jsonschema/1-0-9999999999"));
+  EXPECT_FALSE(ParseIgluUri("iglu:v/n/jsonschema/99999999999999999999-0-0"));
+  SchemaKey huge{"v", "n", "jsonschema", "1-0-99999999999999999999"};
+  EXPECT_TRUE(*big < huge);
+  EXPECT_FALSE(huge < *big);
 }
 
 TEST_F(SchemaTest, Draft04BooleanExclusiveMinimumIsHonoured) {
