@@ -90,7 +90,9 @@ Result<Config> LoadConfig(const std::string& path, bool must_exist,
 // $XDG_CONFIG_HOME/glassbox/config.toml
 std::string DefaultConfigPath();
 
-// "250ms", "10s", "15m", "6h", "7d" (also combined: "1h30m"); "0" means zero.
+// "250ms", "10s", "15m", "6h", "7d" (also combined: "1h30m"); "0" means zero. At most
+// kMaxDuration.
+inline constexpr Millis kMaxDuration = std::chrono::hours(24 * 36'500);  // 100 years
 std::optional<Millis> ParseDuration(std::string_view text);
 // "512", "64KiB", "1MiB", "2GiB" (also KB/MB/GB as powers of 1000).
 std::optional<int64_t> ParseSize(std::string_view text);

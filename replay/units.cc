@@ -51,8 +51,9 @@ std::optional<int> ParseClock(std::string_view hhmm) {
 std::optional<Millis> ParseDuration(std::string_view text) {
   if (text == "0") return Millis(0);
   if (text.empty()) return std::nullopt;
-  // Half the range, for the sum as for each term: a duration is added to a time point later.
-  constexpr int64_t kMaxMillis = INT64_MAX / 2;
+  // Policy adds durations to system_clock time points, whose nanoseconds end in 2262: past
+  // 100 years such a sum overflowed. The bound holds for the sum as for each term.
+  constexpr int64_t kMaxMillis = kMaxDuration.count();
   int64_t total = 0;
   while (!text.empty()) {
     int64_t n = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/ids.h"
+#include "replay/config.h"
 
 namespace glassbox::replay {
 namespace {
@@ -159,6 +160,24 @@ TEST_F(DecideTest, ClockThatJumpedBackDelaysByAtMostOneRuleSpan) {
   state_.not_before = At("2030-01-01T00:00:00Z");
   EXPECT_EQ(Run("2026-11-26T10:00:00Z").next_allowed,
             At("2026-11-26T10:00:00Z") + std::max(policy_.backoff_max, policy_.max_retry_after));
+}
+
+// The longest durations a config accepts, added to now in the clock's nanoseconds, stay in
+// range (UBSan reports the overflow; without it, a wrapped sum would allow an upload early).
+TEST_F(DecideTest, TheLongestDurationsKeepTheClockInRange) {
+  policy_.min_interval = policy_.backoff_max = policy_.max_retry_after = kMaxDuration;
+  policy_.windows = {{60, 300}};
+  state_.last_success = At("2026-11-26T10:00:00Z");
+  Decision d = Run("2026-11-26T10:00:00Z");
+  EXPECT_EQ(d.blocked_by, Rule::kMinInterval);
+  EXPECT_GT(d.next_allowed, At("2126-11-01T00:00:00Z"));
+  state_.last_success.reset();
+  state_.failures = 3;
+  state_.not_before = At("2200-01-01T00:00:00Z");  // a state written by a clock far ahead
+  d = Run("2026-11-26T10:00:00Z");
+  EXPECT_EQ(d.blocked_by, Rule::kBackoff);
+  EXPECT_GT(d.next_allowed, At("2126-11-01T00:00:00Z"));
+  EXPECT_LT(d.next_allowed, At("2126-12-01T00:00:00Z"));
 }
 
 }  // namespace
