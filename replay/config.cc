@@ -21,7 +21,7 @@ Status Bad(const std::string& key, const std::string& want) {
 Setter DurationKey(Millis* out) {
   return [out](const toml::node& n, const std::string& key) {
     auto d = n.is_string() ? ParseDuration(**n.as_string()) : std::nullopt;
-    if (!d) return Bad(key, "a duration such as \"10s\", \"15m\", \"6h\"");
+    if (!d) return Bad(key, "a duration such as \"10s\", \"15m\", \"6h\", at most \"36500d\"");
     *out = *d;
     return Status::Ok();
   };

@@ -132,6 +132,9 @@ TEST(Config, BadValuesAreErrorsNamingTheKeyNotTheValue) {
   EXPECT_NE(Error("[upload]\nheaders = { \"Content-Type\" = \"x\" }\n").find("Content-Type"),
             std::string::npos);
   EXPECT_NE(Error("[upload\n").find("test.toml:1"), std::string::npos);
+  // A duration past the limit says what the limit is.
+  EXPECT_NE(Error("[upload]\nmin_interval = \"40000d\"\n").find("at most \"36500d\""),
+            std::string::npos);
 }
 
 TEST(Config, PlainHttpOnlyToLoopbackUnlessAllowed) {
