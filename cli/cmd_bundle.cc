@@ -10,7 +10,7 @@ namespace {
 struct ExportFlags {
   std::string out, sign, filter;
   bool all = false;
-  int level = replay::kBundleCompressionLevel;
+  std::optional<int> level;  // unset: level 3, and sealed blocks keep their stored frames
   std::optional<int64_t> max_bytes;
 };
 
@@ -29,7 +29,10 @@ void RunExport(const GlobalOptions& g, const ExportFlags& f) {
   replay::ExportOptions o;
   o.out_path = f.out;
   o.all = f.all;
-  o.level = f.level;
+  if (f.level) {
+    o.level = *f.level;
+    o.keep_block_frames = false;
+  }
   auto filter = replay::EventFilter::Parse(f.filter);
   if (!filter.ok()) Fail(filter.status());
   o.filter = filter.value();
@@ -100,9 +103,10 @@ void RegisterBundle(CLI::App& app, GlobalOptions& g) {
                   "Only matching events: schema=NAME,phase=P,state=S,since=T,until=T");
   exp->add_flag("--all", e->all, "Also events already sent or exported (never local ones)");
   exp->add_option("--level", e->level,
-                  "zstd level: 3 is fast, 9 about 11% smaller and four times slower, 19 smallest")
-      ->check(CLI::Range(1, 19))
-      ->capture_default_str();
+                  "Compress every event at this zstd level: 3 is fast, 9 about 11% smaller and "
+                  "four times slower, 19 smallest (default: sealed blocks keep their stored "
+                  "level-8 frames, the other events are compressed at 3)")
+      ->check(CLI::Range(1, 19));
   exp->add_option("--max-bytes", e->max_bytes,
                   "Stop the bundle short of this many decompressed bytes; the rest stay for the "
                   "next export (default: [bundle] max_bytes, 256MiB, what readers accept)")

@@ -132,6 +132,10 @@ struct ExportOptions {
   EventFilter filter;            // its state unset: pending events only
   bool all = false;              // pending, sent and exported events alike (never local)
   int level = kBundleCompressionLevel;
+  // A batch that is a whole sealed block of level 1 or more goes into the bundle as the
+  // block's stored frame (level 8), not compressed again at `level`: faster and smaller
+  // (BUNDLE.md, "Writing"). `export --level N` turns it off, so every event is at N.
+  bool keep_block_frames = true;
   // The readers' max_bytes: a bundle stops short of it (its manifest included), so the bundle
   // can be read with the same limit; the events left out stay as they were.
   int64_t max_bytes = BundleLimits{}.max_bytes;

@@ -6,6 +6,7 @@
 // pending: the next export carries them again, and import skips what it already has.
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,9 +26,33 @@
 namespace glassbox::replay {
 namespace {
 
-// Batches only bound memory here: the bundle's event lines are the batches' bodies in order.
-// Not cut at blocks: export compresses its own frames at its own level.
-constexpr BatchLimits kExportBatch{4096, 4 << 20, /*keyed=*/false, /*whole_blocks=*/false};
+// Batches bound memory: the bundle's event lines are the batches' bodies in order. Cut at
+// whole blocks when their stored frames go in as they are (a level-2 block fits the limits).
+constexpr BatchLimits ExportBatch(bool keep_block_frames) {
+  return {4096, 4 << 20, /*keyed=*/false, /*whole_blocks=*/keep_block_frames};
+}
+
+// A block's stored frame goes into the bundle as it is when a reader takes it exactly like a
+// frame export writes (BUNDLE.md, "Writing"): one regular zstd frame holding exactly the
+// batch's text, with a content checksum, no dictionary, and a window no larger than export's
+// own. libzstd writes journal blocks this way; anything else is compressed again.
+bool FrameFitsBundle(std::string_view frame, size_t text_bytes) {
+  if (frame.size() < 6) return false;
+  // The frame header (RFC 8878, 3.1.1.1): after the magic, a descriptor byte, then the window
+  // descriptor unless the frame is single-segment (its window is then its content).
+  auto descriptor = static_cast<uint8_t>(frame[4]);
+  bool single_segment = descriptor & 0x20, checksum = descriptor & 0x04;
+  bool dictionary = descriptor & 0x03;
+  uint64_t window = text_bytes;
+  if (!single_segment) {
+    auto w = static_cast<uint8_t>(frame[5]);
+    uint64_t base = uint64_t{1} << (10 + (w >> 3));
+    window = base + base / 8 * (w & 7);
+  }
+  return checksum && !dictionary && window <= (uint64_t{1} << kBundleWindowLog) &&
+         ZSTD_getFrameContentSize(frame.data(), frame.size()) == text_bytes &&
+         ZSTD_findFrameCompressedSize(frame.data(), frame.size()) == frame.size();
+}
 
 // Room kept for the manifest line under max_bytes: its fixed members take ~600 bytes, and
 // each schema URI in it ~60.
@@ -37,10 +62,11 @@ constexpr int64_t kManifestRoom = 64 << 10;
 // come first in the bundle, is known only after the last event, and a bundle may hold up to
 // max_bytes of events, far more than export should keep in memory.
 struct Collected {
-  Collected(int level, int64_t max_bytes, int scratch_fd)
-      : room(max_bytes - std::min(kManifestRoom, max_bytes / 2)),
+  Collected(const ExportOptions& o, int scratch_fd)
+      : room(o.max_bytes - std::min(kManifestRoom, o.max_bytes / 2)),
+        keep_block_frames(o.keep_block_frames),
         scratch(scratch_fd),
-        body(level, [this](std::string_view compressed) {
+        body(o.level, [this](std::string_view compressed) {
           return base::WriteAll(scratch, compressed, "export scratch file");
         }) {}
   ~Collected() {
@@ -56,6 +82,7 @@ struct Collected {
   // compressed here.
   void Compress(std::string text) {
     compressing = std::move(text);
+    body_open = true;
     static const bool kOneCore = std::thread::hardware_concurrency() <= 1;  // reads /sys: once
     if (!kOneCore) {
       try {
@@ -73,11 +100,25 @@ struct Collected {
     return compressed;
   }
 
+  // Ends the frame being compressed, if one is, and puts a block's stored frame after it.
+  Status CopyFrame(std::string_view frame) {
+    GLASSBOX_RETURN_IF_ERROR(EndBody());
+    return base::WriteAll(scratch, frame, "export scratch file");
+  }
+  Status EndBody() {
+    GLASSBOX_RETURN_IF_ERROR(Compressed());
+    if (!body_open) return Status::Ok();
+    body_open = false;
+    return body.Finish().status();  // the frame's end goes to the scratch file
+  }
+
   int64_t room;       // event bytes that still fit under max_bytes
   bool full = false;  // an event was left out for want of room
+  bool keep_block_frames;
   std::vector<int64_t> seqs;
   int scratch;  // the compressed event lines so far
   detail::FrameWriter body;
+  bool body_open = false;   // body holds lines of a frame not yet ended
   std::string compressing;  // the batch the helper thread compresses into body
   std::thread helper;
   Status compressed;  // the helper's result
@@ -116,21 +157,29 @@ Status AddBatch(Batch& batch, Collected* c) {
   }
   GLASSBOX_RETURN_IF_ERROR(c->Compressed());  // the previous batch
   batch.body.resize(batch.body.size() - rest.size());
-  c->Compress(std::move(batch.body));
-  c->sha.Update(c->compressing);  // read by both threads, written by neither
-  c->bytes += static_cast<int64_t>(c->compressing.size());
+  if (c->keep_block_frames && taken == batch.seqs.size() &&
+      FrameFitsBundle(batch.frame, batch.body.size())) {
+    GLASSBOX_RETURN_IF_ERROR(c->CopyFrame(batch.frame));
+    c->sha.Update(batch.body);
+    c->bytes += static_cast<int64_t>(batch.body.size());
+  } else {
+    c->Compress(std::move(batch.body));
+    c->sha.Update(c->compressing);  // read by both threads, written by neither
+    c->bytes += static_cast<int64_t>(c->compressing.size());
+  }
   c->seqs.insert(c->seqs.end(), batch.seqs.begin(), batch.seqs.begin() + taken);
   return Status::Ok();
 }
 
 Status Collect(const journal::Journal& journal, const EventFilter& filter, Collected* c) {
   Status inner;
-  GLASSBOX_RETURN_IF_ERROR(BuildBatches(journal, filter, kExportBatch, [&](Batch&& b) {
+  auto limits = ExportBatch(c->keep_block_frames);
+  GLASSBOX_RETURN_IF_ERROR(BuildBatches(journal, filter, limits, [&](Batch&& b) {
     inner = AddBatch(b, c);
     return inner.ok() && !c->full;
   }));
   GLASSBOX_RETURN_IF_ERROR(inner);
-  GLASSBOX_RETURN_IF_ERROR(c->Compressed());
+  GLASSBOX_RETURN_IF_ERROR(c->EndBody());
   if (c->full && c->seqs.empty()) {
     return Status::InvalidArgument("the first event does not fit in a bundle of max_bytes");
   }
@@ -201,11 +250,7 @@ Status WriteBundleFile(const Manifest& m, Collected& c, const ExportOptions& o) 
   detail::Sha256Stream sha;
   sha.Update(head_frame.value());
   GLASSBOX_RETURN_IF_ERROR(out.Append(head_frame.value()));
-  if (!c.seqs.empty()) {
-    auto rest = c.body.Finish();  // the frame's end, into the scratch file
-    if (!rest.ok()) return rest.status();
-    GLASSBOX_RETURN_IF_ERROR(CopyScratch(c.scratch, out, sha));
-  }
+  if (!c.seqs.empty()) GLASSBOX_RETURN_IF_ERROR(CopyScratch(c.scratch, out, sha));
   GLASSBOX_RETURN_IF_ERROR(out.Append(detail::Trailer(sha.Final())));
   return out.Commit();
 }
@@ -248,7 +293,7 @@ Result<Manifest> ExportBundle(journal::Journal& journal, const ExportOptions& o,
   }
   auto scratch = base::OpenScratchFile(base::DirName(o.out_path));
   if (!scratch.ok()) return scratch.status();
-  Collected c(o.level, o.max_bytes, scratch.value());
+  Collected c(o, scratch.value());
   GLASSBOX_RETURN_IF_ERROR(Collect(journal, filter.value(), &c));
   if (complete) *complete = !c.full;
   auto manifest = BuildManifest(journal, c, o);

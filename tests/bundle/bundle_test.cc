@@ -171,6 +171,58 @@ TEST_F(BundleTest, ExportAcrossBatchesKeepsEveryLineInOrder) {
   EXPECT_TRUE(std::equal(lines.begin() + 1, lines.end(), before.begin() + cut->event_count));
 }
 
+// The stored frames of the source's sealed blocks that a batch can carry whole.
+std::vector<std::string> UpperBlockFrames(const journal::Journal& j) {
+  std::vector<std::string> out;
+  EXPECT_TRUE(j.Scan({}, [&](const journal::StoredEvent& e) {
+                 if (e.block && e.block->level >= 1 && e.seq == e.block->first_seq) {
+                   out.emplace_back(e.block->frame);
+                 }
+                 return true;
+               }).ok());
+  return out;
+}
+
+// Whether a zstd frame names its window (RFC 8878, 3.1.1.1.1): level 8 does for a block
+// whose text is larger than its 2 MiB window; a smaller block's window is its content.
+bool HasWindowDescriptor(std::string_view frame) { return (frame[4] & 0x20) == 0; }
+
+TEST_F(BundleTest, ExportCarriesWholeBlocksInTheirStoredFrames) {
+  Record(9000, 12);  // ~3 MB per level-2 block
+  ASSERT_TRUE(source_->Seal().ok());
+  std::vector<std::string> frames = UpperBlockFrames(*source_);
+  ASSERT_GE(frames.size(), 2u);  // level-2 blocks of 4,096 events, then smaller ones
+  EXPECT_TRUE(HasWindowDescriptor(frames.front()));
+  EXPECT_FALSE(HasWindowDescriptor(frames.back()));
+  std::vector<std::string> before = PendingLines(*source_);
+  Manifest m = Export("a.gbx");
+  std::string file = ReadAll("a.gbx");
+  for (const auto& frame : frames) EXPECT_NE(file.find(frame), std::string::npos);
+  // The tail's lines and level-0 blocks still go into frames of export's own, among them.
+  std::vector<std::string> lines = Lines(Decompress(file));
+  ASSERT_EQ(lines.size(), before.size() + 1);
+  EXPECT_TRUE(std::equal(lines.begin() + 1, lines.end(), before.begin()));
+  std::string body;
+  for (const auto& l : before) body += l + "\n";
+  EXPECT_EQ(m.events_sha256, base::Sha256Hex(body));
+  auto read = ReadBundle(Path("a.gbx"), Reading());
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(EventText(*read), body);
+
+  // `--level`: every event compressed at that level, no stored frame copied.
+  ExportOptions o;
+  o.out_path = Path("level.gbx");
+  o.all = true;
+  o.level = 1;
+  o.keep_block_frames = false;
+  auto again = ExportBundle(*source_, o);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->events_sha256, m.events_sha256);
+  std::string level_file = ReadAll("level.gbx");
+  for (const auto& frame : frames) EXPECT_EQ(level_file.find(frame), std::string::npos);
+  EXPECT_TRUE(ReadBundle(o.out_path, Reading()).ok());
+}
+
 TEST_F(BundleTest, AllKeepsSentEventsSentAndMarksOnlyPendingOnesExported) {
   Record(3);
   std::vector<int64_t> first;

@@ -36,15 +36,18 @@ class BundleTest : public ::testing::Test {
     return j.ok() ? std::move(j.value()) : nullptr;
   }
 
-  // Records `n` events into the source journal: singles, and a started/completed pair.
-  void Record(int n) {
+  // Records `n` events into the source journal: singles, and a started/completed pair; each
+  // single has `extra_args` arguments more than one (each stored as 34 bytes: an MD5 in hex).
+  void Record(int n, int extra_args = 0) {
+    std::string extra;
+    for (int a = 0; a < extra_args; ++a) extra += R"(",")" + std::to_string(a);
     RecorderOptions o;
     o.journal_path = Path("source.db");
     o.app_name = "bundle-test";
     auto rec = Recorder::Open(o);
     ASSERT_TRUE(rec.ok()) << rec.status().message();
     for (int i = 0; i < n; ++i) {
-      std::string data = R"({"command":"run","args":["--n)" + std::to_string(i) + R"("]})";
+      std::string data = R"({"command":"run","args":["--n)" + std::to_string(i) + extra + R"("]})";
       if (i % 5 == 3 && i + 1 < n) {  // a span: two events
         auto span = (*rec)->Start("cli_event", R"({"command":"elt"})");
         ASSERT_TRUE(span.ok()) << span.status().message();
