@@ -29,6 +29,12 @@ Result<std::string> CompressBlock(std::string_view ndjson, int level) {
 }
 
 Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes) {
+  std::string out;
+  GLASSBOX_RETURN_IF_ERROR(DecompressBlockInto(frame, max_bytes, &out));
+  return out;
+}
+
+Status DecompressBlockInto(std::string_view frame, size_t max_bytes, std::string* out) {
   unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::Corruption("block: not a sized zstd frame");
@@ -37,10 +43,10 @@ Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes) {
   thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
   // Blocks are written with windows far below 2^27; a larger one is damage or an attack.
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 27);
-  std::string out(size, '\0');
-  size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), frame.data(), frame.size());
+  out->resize(size);
+  size_t n = ZSTD_decompressDCtx(dctx.get(), out->data(), out->size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("block: damaged zstd frame");
-  return out;
+  return Status::Ok();
 }
 
 namespace {

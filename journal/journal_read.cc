@@ -33,6 +33,8 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
   Status st;
   std::vector<int64_t> seqs;
   std::string states;
+  // Each block's text is decompressed into this buffer, unless a stopped scan kept it.
+  std::shared_ptr<std::string> buffer;
   while (!*stop && blocks.Step(&st)) {
     if (!detail::DecodeBlockLists(blocks.Text(1), blocks.Int(0), blocks.Text(2), &seqs, &states)) {
       return Status::Corruption("journal block: sequence list does not match its states");
@@ -45,9 +47,10 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
     std::string_view frame = blocks.Text(3);
     std::shared_ptr<const std::string> text = StoppedText(frame);
     if (!text) {
-      auto fresh = detail::DecompressBlock(frame, detail::kMaxBlockBytes);
-      if (!fresh.ok()) return fresh.status();
-      text = std::make_shared<const std::string>(std::move(fresh.value()));
+      if (buffer.use_count() != 1) buffer = std::make_shared<std::string>();
+      GLASSBOX_RETURN_IF_ERROR(
+          detail::DecompressBlockInto(frame, detail::kMaxBlockBytes, &*buffer));
+      text = buffer;
     }
     SealedBlock block{static_cast<int>(blocks.Int(4)),
                       seqs.front(),
