@@ -55,6 +55,7 @@ class FrameWriter {
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx_;
   Sink sink_;
   std::string out_;
+  std::string chunk_;  // zstd's output, before it goes to the sink or out_
 };
 
 // The trailer: a zstd skippable frame (which `zstd -d` passes over) holding the SHA-256 of

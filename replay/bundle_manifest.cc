@@ -208,7 +208,9 @@ FrameWriter::FrameWriter(int level, Sink sink) : cctx_(ZSTD_createCCtx()), sink_
 Status FrameWriter::Drive(std::string_view bytes, ZSTD_EndDirective mode) {
   if (!cctx_) return Status::IoError("zstd: out of memory");
   ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
-  std::string chunk(ZSTD_CStreamOutSize(), '\0');
+  // Kept between calls: a fresh 128 KiB buffer is mapped and faulted in on every call.
+  if (chunk_.empty()) chunk_.resize(ZSTD_CStreamOutSize());
+  std::string& chunk = chunk_;
   for (;;) {
     ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
     size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
