@@ -115,9 +115,14 @@ class Journal::Impl {
   // per batch. Kept only after a scan stopped early; the next miss drops it.
   std::shared_ptr<const std::string> StoppedText(std::string_view frame) const;
   void KeepStopped(std::string_view frame, std::shared_ptr<const std::string> text) const;
+  // A buffer for a block's text, kept from one scan to the next (replay scans once per batch):
+  // a fresh ~3 MB buffer is faulted in page by page. Given back only when nothing else holds it.
+  std::shared_ptr<std::string> TakeSpareText() const;
+  void GiveSpareText(std::shared_ptr<std::string> text) const;
   mutable std::mutex stopped_mu_;
   mutable std::string stopped_frame_;
   mutable std::shared_ptr<const std::string> stopped_text_;
+  mutable std::shared_ptr<std::string> spare_text_;
 
   sqlite3* db_;
   bool format2_columns_ = false;

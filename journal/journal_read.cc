@@ -33,8 +33,12 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
   Status st;
   std::vector<int64_t> seqs;
   std::string states;
-  // Each block's text is decompressed into this buffer, unless a stopped scan kept it.
-  std::shared_ptr<std::string> buffer;
+  // Each block's text is decompressed into one buffer, unless a stopped scan kept it.
+  struct Buffer {
+    const Impl* impl;
+    std::shared_ptr<std::string> text;
+    ~Buffer() { impl->GiveSpareText(std::move(text)); }
+  } buffer{this, nullptr};
   while (!*stop && blocks.Step(&st)) {
     if (!detail::DecodeBlockLists(blocks.Text(1), blocks.Int(0), blocks.Text(2), &seqs, &states)) {
       return Status::Corruption("journal block: sequence list does not match its states");
@@ -47,10 +51,10 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
     std::string_view frame = blocks.Text(3);
     std::shared_ptr<const std::string> text = StoppedText(frame);
     if (!text) {
-      if (buffer.use_count() != 1) buffer = std::make_shared<std::string>();
+      if (buffer.text.use_count() != 1) buffer.text = TakeSpareText();
       GLASSBOX_RETURN_IF_ERROR(
-          detail::DecompressBlockInto(frame, detail::kMaxBlockBytes, &*buffer));
-      text = buffer;
+          detail::DecompressBlockInto(frame, detail::kMaxBlockBytes, buffer.text.get()));
+      text = buffer.text;
     }
     SealedBlock block{static_cast<int>(blocks.Int(4)),
                       seqs.front(),
@@ -77,10 +81,27 @@ Status Journal::Impl::ScanBlocks(const ScanOptions& options,
 std::shared_ptr<const std::string> Journal::Impl::StoppedText(std::string_view frame) const {
   std::lock_guard<std::mutex> lock(stopped_mu_);
   if (stopped_text_ && stopped_frame_ == frame) return stopped_text_;
+  // Scans decompress into buffers of their own (TakeSpareText), so the text may be written
+  // again once nothing else holds it.
+  if (stopped_text_.use_count() == 1) {
+    spare_text_ = std::const_pointer_cast<std::string>(std::move(stopped_text_));
+  }
   stopped_text_.reset();
   stopped_frame_.clear();
   stopped_frame_.shrink_to_fit();
   return nullptr;
+}
+
+std::shared_ptr<std::string> Journal::Impl::TakeSpareText() const {
+  std::lock_guard<std::mutex> lock(stopped_mu_);
+  if (spare_text_) return std::move(spare_text_);
+  return std::make_shared<std::string>();
+}
+
+void Journal::Impl::GiveSpareText(std::shared_ptr<std::string> text) const {
+  if (!text || text.use_count() != 1) return;
+  std::lock_guard<std::mutex> lock(stopped_mu_);
+  spare_text_ = std::move(text);
 }
 
 void Journal::Impl::KeepStopped(std::string_view frame,

@@ -57,15 +57,21 @@ Result<std::string> Gzip(const std::string& body) {
   return out;
 }
 
+// `work` (optional) is the batch to build in: its buffers' capacity is kept.
 Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
                   const BatchLimits& limits, const SeqRange& range,
-                  const std::function<bool(Batch&&)>& visit) {
+                  const std::function<bool(Batch&&)>& visit, Batch* work = nullptr) {
   EventFilter f = filter;
   if (!f.state && !f.all_states) f.state = journal::EventState::kPending;
   journal::ScanOptions scan;
   scan.state = f.state;
   scan.after_seq = range.after_seq;
-  Batch batch;
+  Batch own;
+  Batch& batch = work ? *work : own;
+  batch.seqs.clear();
+  batch.body.clear();
+  batch.frame.clear();
+  batch.sha256.clear();
   bool stopped = false;
   GLASSBOX_RETURN_IF_ERROR(journal.Scan(scan, [&](const journal::StoredEvent& e) {
     if (e.seq > range.through_seq) return false;
@@ -79,8 +85,10 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
       return false;
     }
     if (travels && e.seq == e.block->first_seq) {
-      // Its size is known: no doubling reallocations of a ~3 MB body.
-      batch.body.reserve(static_cast<size_t>(e.block->text_bytes));
+      // Its size is known: no doubling reallocations of a ~3 MB body. With room to spare, so
+      // that a reused body (FirstBatchInto) also fits the next, slightly larger, block.
+      auto text_bytes = static_cast<size_t>(e.block->text_bytes);
+      if (batch.body.capacity() < text_bytes) batch.body.reserve(text_bytes + text_bytes / 8);
       batch.seqs.reserve(static_cast<size_t>(e.block->count));
     }
     batch.seqs.push_back(e.seq);
@@ -109,11 +117,22 @@ Status BuildBatches(const journal::Journal& journal, const EventFilter& filter,
 Result<Batch> FirstBatch(const journal::Journal& journal, const EventFilter& filter,
                          const BatchLimits& limits, const SeqRange& range) {
   Batch first;
-  GLASSBOX_RETURN_IF_ERROR(BuildRange(journal, filter, limits, range, [&first](Batch&& b) {
-    first = std::move(b);
-    return false;
-  }));
+  GLASSBOX_RETURN_IF_ERROR(FirstBatchInto(journal, filter, limits, range, &first));
   return first;
+}
+
+Status FirstBatchInto(const journal::Journal& journal, const EventFilter& filter,
+                      const BatchLimits& limits, const SeqRange& range, Batch* out) {
+  // Built in out's buffers; the batch is swapped back into *out when it is handed over.
+  Batch work;
+  std::swap(work, *out);
+  return BuildRange(
+      journal, filter, limits, range,
+      [out](Batch&& b) {
+        std::swap(*out, b);
+        return false;
+      },
+      &work);
 }
 
 std::pair<Batch, Batch> SplitBatch(const Batch& batch) {

@@ -65,6 +65,11 @@ struct SeqRange {
 // network call, and a batch cut off by a crash can be rebuilt byte for byte from its range.
 Result<Batch> FirstBatch(const journal::Journal& journal, const EventFilter& filter,
                          const BatchLimits& limits, const SeqRange& range);
+// The same, built in `*out`'s buffers (their capacity kept; `*out` is replaced, and left
+// without events when none is left): replay builds one batch after another, and a fresh
+// ~3 MB body for each was faulted in page by page.
+Status FirstBatchInto(const journal::Journal& journal, const EventFilter& filter,
+                      const BatchLimits& limits, const SeqRange& range, Batch* out);
 // Halves a batch of two or more events (by count, first half first), for a collector that
 // answered 413. Each half is a batch in its own right, with its own idempotency key.
 std::pair<Batch, Batch> SplitBatch(const Batch& batch);

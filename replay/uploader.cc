@@ -63,7 +63,7 @@ class Run {
   // Builds the batch after `current` and starts keying and compressing it on a worker.
   Status PrepareAhead(const Batch& current);
   // Sends one batch; false when the run must stop (report_ says why).
-  Result<bool> Send(Batch batch, std::optional<Result<std::string>> wire);
+  Result<bool> Send(Batch& batch, std::optional<Result<std::string>> wire);
   Result<bool> OnAnswer(Batch& batch, const HttpResponse& response, int64_t wire);
   Result<bool> OnNoAnswer(const Batch& batch, const Status& error);
   Status Accept(const Batch& batch, long status, int64_t wire);
@@ -84,6 +84,7 @@ class Run {
   ReplayState state_;
   std::deque<Batch> queue_;  // batches due before the next one built from the journal
   std::unique_ptr<Ahead> ahead_;
+  Batch spare_;  // the last batch sent: the next one built ahead is built in its buffers
   int64_t cursor_ = 0, through_ = 0;
   Progress progress_;
   UploadReport report_;
@@ -144,10 +145,10 @@ Status Run::PrepareAhead(const Batch& current) {
   ahead->limits = limits_;
   BatchLimits unkeyed = limits_;
   unkeyed.keyed = false;  // the worker keys it
-  auto next = FirstBatch(journal_, {}, unkeyed, {ahead->after_seq, through_});
-  if (!next.ok()) return next.status();
-  if (next.value().seqs.empty()) return Status::Ok();
-  ahead->batch = std::move(next.value());
+  ahead->batch = std::move(spare_);
+  GLASSBOX_RETURN_IF_ERROR(
+      FirstBatchInto(journal_, {}, unkeyed, {ahead->after_seq, through_}, &ahead->batch));
+  if (ahead->batch.seqs.empty()) return Status::Ok();
   const Batch* batch = &ahead->batch;
   Compression compression = policy_.compression;
   try {
@@ -172,15 +173,16 @@ Result<UploadReport> Run::Go() {
     auto more = NextBatch(&batch, &wire);
     if (!more.ok()) return more.status();
     if (!more.value()) break;
-    auto go_on = Send(std::move(batch), std::move(wire));
+    auto go_on = Send(batch, std::move(wire));
     if (!go_on.ok()) return go_on.status();
     if (!go_on.value()) return report_;
+    spare_ = std::move(batch);
   }
   if (!options_.dry_run) GLASSBOX_RETURN_IF_ERROR(RecordSuccess(journal_, options_.now()));
   return report_;
 }
 
-Result<bool> Run::Send(Batch batch, std::optional<Result<std::string>> prepared) {
+Result<bool> Run::Send(Batch& batch, std::optional<Result<std::string>> prepared) {
   auto wire = prepared ? std::move(*prepared) : Compress(batch, policy_.compression);
   if (!wire.ok()) return wire.status();
   int64_t wire_bytes = static_cast<int64_t>(wire.value().size());

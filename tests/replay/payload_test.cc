@@ -135,6 +135,33 @@ TEST(WholeBlocks, ASealedBlockTravelsInItsOwnStoredFrame) {
   EXPECT_EQ(second.value().frame, batches[1].frame);
 }
 
+// Replay builds each batch in the buffers of the one sent before it.
+TEST(WholeBlocks, FirstBatchIntoGivesFirstBatchsBytesInTheBuffersItWasGiven) {
+  testing::TempJournal j;
+  j.Add(2100);
+  auto batches = AllBatches(*j, {});
+  ASSERT_EQ(batches.size(), 3u);
+  Batch reused;
+  int64_t after = 0;
+  const char* buffer = nullptr;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    ASSERT_TRUE(FirstBatchInto(*j, {}, {}, {after, INT64_MAX}, &reused).ok());
+    EXPECT_EQ(reused.seqs, batches[i].seqs);
+    EXPECT_EQ(reused.body, batches[i].body);
+    EXPECT_EQ(reused.frame, batches[i].frame);
+    EXPECT_EQ(reused.sha256, batches[i].sha256);
+    if (i == 1) {
+      EXPECT_EQ(reused.body.data(), buffer);  // the second block's text fit
+    }
+    buffer = reused.body.data();
+    after = reused.seqs.back();
+  }
+  ASSERT_TRUE(FirstBatchInto(*j, {}, {}, {after, INT64_MAX}, &reused).ok());
+  EXPECT_TRUE(reused.seqs.empty());
+  EXPECT_TRUE(reused.body.empty());
+  EXPECT_TRUE(reused.frame.empty());
+}
+
 TEST(WholeBlocks, ABatchEndsWhereABlockThatFitsBegins) {
   testing::TempJournal j;
   auto seqs = j.Add(2100);
