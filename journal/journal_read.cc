@@ -13,6 +13,10 @@ using detail::Transaction;
 
 namespace {
 
+// A level-2 block of typical events is ~3 MB; a buffer for one of very long lines (up to
+// 32 MiB) is not worth keeping for the life of the journal.
+constexpr size_t kMaxSpareBytes = 8 << 20;
+
 bool Wanted(const ScanOptions& o, int64_t seq, EventState state) {
   return seq > o.after_seq && (!o.state || *o.state == state);
 }
@@ -83,7 +87,7 @@ std::shared_ptr<const std::string> Journal::Impl::StoppedText(std::string_view f
   if (stopped_text_ && stopped_frame_ == frame) return stopped_text_;
   // Scans decompress into buffers of their own (TakeSpareText), so the text may be written
   // again once nothing else holds it.
-  if (stopped_text_.use_count() == 1) {
+  if (stopped_text_.use_count() == 1 && stopped_text_->capacity() <= kMaxSpareBytes) {
     spare_text_ = std::const_pointer_cast<std::string>(std::move(stopped_text_));
   }
   stopped_text_.reset();
@@ -99,7 +103,7 @@ std::shared_ptr<std::string> Journal::Impl::TakeSpareText() const {
 }
 
 void Journal::Impl::GiveSpareText(std::shared_ptr<std::string> text) const {
-  if (!text || text.use_count() != 1) return;
+  if (!text || text.use_count() != 1 || text->capacity() > kMaxSpareBytes) return;
   std::lock_guard<std::mutex> lock(stopped_mu_);
   spare_text_ = std::move(text);
 }
