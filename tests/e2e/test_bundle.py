@@ -137,6 +137,24 @@ class ExportTest(BundleCase):
         bad = self.run_gb("export", "--out", rest + "2", "--level", "20", check=False)
         self.assertEqual(bad.returncode, 64)
 
+    def test_sealed_blocks_go_in_as_their_stored_frames_unless_a_level_is_given(self):
+        self.record(5000)  # one level-2 block of 4,096 events, the rest in smaller blocks
+        stored = subprocess.run(
+            ["sqlite3", self.journal, "SELECT hex(body) FROM blocks WHERE level >= 1"],
+            capture_output=True, text=True, check=True).stdout.split()
+        self.assertGreaterEqual(len(stored), 1)
+        copied = read(self.export("copied.gbx"))
+        for frame in stored:
+            self.assertIn(bytes.fromhex(frame), copied)
+        again = read(self.export("level.gbx", "--all", "--level", "3"))
+        for frame in stored:
+            self.assertNotIn(bytes.fromhex(frame), again)
+        self.assertEqual(unzstd(os.path.join(self.dir, "copied.gbx")).splitlines()[1:],
+                         unzstd(os.path.join(self.dir, "level.gbx")).splitlines()[1:])
+        self.on_relay("import", os.path.join(self.dir, "copied.gbx"))
+        self.assertEqual(len(self.relay_events()), 5000)
+
+
 class SigningTest(BundleCase):
     def test_keygen_modes_key_id_and_no_overwrite(self):
         key = os.path.join(self.dir, "k")
