@@ -16,6 +16,8 @@ Result<std::string> DecompressBlock(std::string_view frame, size_t max_bytes);
 // The same into `*out`, reusing its buffer: a scan of many blocks then maps its memory once
 // instead of faulting in a fresh ~3 MB per block. `*out` is unspecified on failure.
 Status DecompressBlockInto(std::string_view frame, size_t max_bytes, std::string* out);
+// Appends a block's text to `*out` (a merge joins several); `*out` is unspecified on failure.
+Status AppendBlockText(std::string_view frame, size_t max_bytes, std::string* out);
 
 // A block's sequence list and its events' states, stored as runs (format 3; layouts in
 // journal/FORMAT.md). The decoders also read format 2's one-entry-per-event lists, and refuse

@@ -1060,6 +1060,36 @@ TEST(BlockCodec, FramesRoundTripAndRespectTheOutputLimit) {
   EXPECT_FALSE(detail::DecompressBlock("not a frame", 1 << 20).ok());
 }
 
+// Each thread keeps a compression context per level (the two used last): a frame must not
+// depend on what the thread compressed before it.
+TEST(BlockCodec, FramesDoNotDependOnWhatTheThreadCompressedBefore) {
+  std::string small, large;
+  for (int i = 0; i < 100; ++i) small += R"({"event_id":")" + std::to_string(i) + "\"}\n";
+  for (int i = 0; i < 20000; ++i) large += R"({"event_id":")" + std::to_string(i * 31) + "\"}\n";
+  auto first = detail::CompressBlock(small, 3);
+  ASSERT_TRUE(first.ok());
+  for (int level : {8, 3, 8, 1, 3, 19}) {
+    auto other = detail::CompressBlock(large, level);
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ(detail::DecompressBlock(other.value(), 1 << 22).value(), large) << level;
+    auto again = detail::CompressBlock(small, 3);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again.value(), first.value()) << "after level " << level;
+  }
+}
+
+// A merge appends several blocks' texts to one body.
+TEST(BlockCodec, TextsAppendToWhatTheBufferHolds) {
+  std::string a = "{\"event_id\":\"a\"}\n", b = "{\"event_id\":\"b\"}\n";
+  std::string out = "kept";
+  ASSERT_TRUE(detail::AppendBlockText(detail::CompressBlock(a, 3).value(), 1 << 20, &out).ok());
+  ASSERT_TRUE(detail::AppendBlockText(detail::CompressBlock(b, 8).value(), 1 << 20, &out).ok());
+  EXPECT_EQ(out, "kept" + a + b);
+  EXPECT_FALSE(detail::AppendBlockText("not a frame", 1 << 20, &out).ok());
+  ASSERT_TRUE(detail::DecompressBlockInto(detail::CompressBlock(b, 3).value(), 1 << 20, &out).ok());
+  EXPECT_EQ(out, b);  // Into replaces what was there
+}
+
 TEST(BlockCodec, AFlippedByteInAFrameIsDetected) {
   std::string body;
   for (int i = 0; i < 50; ++i) body += R"({"event_id":")" + std::to_string(i * 7919) + "\"}\n";
