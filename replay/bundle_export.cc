@@ -76,12 +76,12 @@ struct Collected {
   Collected(const Collected&) = delete;
   Collected& operator=(const Collected&) = delete;
 
-  // Compressing is half of an export's time (`perf record`), so each batch is compressed on a
-  // helper thread while this one digests it and reads the next batch from the journal. One
-  // batch at a time: at most two are held (8 MiB). Without a second core, or a thread, it is
-  // compressed here.
-  // Takes `text`'s bytes and gives it the previous batch's buffer (emptied, its capacity
-  // kept): a fresh ~3 MB buffer per batch was faulted in page by page.
+  // A batch that does not go in as a stored frame is compressed on a helper thread while this
+  // one digests it and reads the next batch from the journal (compressing was half of an
+  // export's time). One batch at a time: at most two are held (8 MiB). Without a second core,
+  // or a thread, it is compressed here. Takes `text`'s bytes and gives `text` the previous
+  // batch's buffer, emptied with its capacity kept: a fresh ~3 MB buffer per batch was faulted
+  // in page by page.
   void Compress(std::string& text) {
     compressing.swap(text);
     body_open = true;
