@@ -75,6 +75,7 @@ Status AppendBlockText(std::string_view frame, size_t max_bytes, std::string* ou
   // Blocks are written with windows far below 2^27; a larger one is damage or an attack.
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 27);
   const size_t at = out->size();
+  if (out->capacity() < at + size) out->reserve(at + size + size / 8);
   out->resize(at + size);
   size_t n = ZSTD_decompressDCtx(dctx.get(), out->data() + at, size, frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("block: damaged zstd frame");

@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "base/digest.h"
 #include "replay/payload.h"
@@ -219,6 +220,37 @@ TEST(WholeBlocks, BlocksOverTheLimitsOrWholeBlocksOffAreBatchedLineByLine) {
   }
   // Without whole blocks, limits alone cut: 2,100 events in batches of 4,096 is one batch.
   EXPECT_EQ(AllBatches(*j, {4096, 4 << 20, true, false}).size(), 1u);
+}
+
+// Payloads are compressed on the uploader's look-ahead thread while the main thread may be
+// compressing a split half: a context kept between payloads must give each its own bytes.
+TEST(Compress, PayloadsCompressedAtOnceEachGetZstdsOneShotBytes) {
+  std::vector<std::string> bodies;
+  for (int t = 0; t < 4; ++t) {
+    std::string body;
+    for (int i = 0; i < 2000 * (t + 1); ++i) {
+      body += "{\"n\":" + std::to_string(i * (t + 3)) + ",\"thread\":" + std::to_string(t) + "}\n";
+    }
+    bodies.push_back(std::move(body));
+  }
+  std::vector<std::string> got(bodies.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < bodies.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        got[t] = Compress(bodies[t], Compression::kZstd).value();
+        if (Decompressed(got[t]) != bodies[t]) return;  // checked below
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < bodies.size(); ++t) {
+    EXPECT_EQ(Decompressed(got[t]), bodies[t]);
+    std::string one_shot(ZSTD_compressBound(bodies[t].size()), '\0');
+    one_shot.resize(
+        ZSTD_compress(one_shot.data(), one_shot.size(), bodies[t].data(), bodies[t].size(), 3));
+    EXPECT_EQ(got[t], one_shot) << "payload " << t;
+  }
 }
 
 }  // namespace
