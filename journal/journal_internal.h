@@ -74,7 +74,13 @@ class Journal::Impl {
   Status KeepSeqFloor();
   Status InsertOne(const NewEvent& e, int64_t seq);
   Status ApplySpan(const NewEvent& e);
+  // Whether a seal may be due once the tail ends at last_seq (see tail_first_floor_).
+  bool SealMayBeDue(int64_t last_seq) const {
+    return tail_first_floor_ <= 0 || last_seq - tail_first_floor_ + 1 >= options_.seal_events;
+  }
+  Status TailFirst(int64_t* first);  // the tail's smallest seq, 0 when it is empty
   Status MaybeSeal(int64_t last_seq);
+  Status SealIfDue(int64_t last_seq, int64_t tail_first);
   struct SealTarget {
     int level;
     int64_t events, bytes;
@@ -130,7 +136,7 @@ class Journal::Impl {
   detail::Stmt insert_tail_, open_span_, close_span_, min_tail_, insert_ledger_, add_counter_,
       count_level_, count_tail_, next_seq_, keep_seq_floor_, begin_write_, commit_;
   // A lower bound of the tail's smallest seq: seqs only grow and sealing only removes the
-  // oldest rows, so the tail never starts before it. MaybeSeal asks SQLite only when this
+  // oldest rows, so the tail never starts before it. The tail is looked up only when this
   // bound says a seal may be due (a read transaction per record() was ~7% of its time).
   int64_t tail_first_floor_ = 0;
   // Seals and merges may leave their pages unzeroed: the file can release free pages
