@@ -5,8 +5,9 @@ Records N realistic cli_event events into a fresh journal (record --ndjson), the
 `glassbox replay` (the whole process: open, scan, build, compress, POST, mark sent) for each
 compression, against a collector that only counts bytes. Baseline: the NDJSON body itself
 (what compression=none sends); the wire size is also given against the journal's own size at
-rest just before the replay (journal.db and any WAL). Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R]
-[--json FILE]
+rest just before the replay (journal.db and any WAL). A replay of one event is timed too: the
+fixed cost of a replay process, and the rate of the N events beyond it.
+Usage: replay_bench.py GLASSBOX_BIN [--events N] [--runs R] [--json FILE]
 
 --days D adds the cron steady state: each "day" records --per-day events in processes of 100
 (`record --ndjson`, as hosts would), then one replay sends what is pending. Blocks then mix
@@ -71,7 +72,7 @@ def journal_bytes(work):
 
 
 def bench_one(gb, events, compression, runs):
-    rates, sizes = [], []
+    rates, sizes, seconds = [], [], []
     lines = "".join(event_lines(events))
     for _ in range(runs):
         work = tempfile.mkdtemp(prefix="glassbox-replay-bench-")
@@ -87,6 +88,7 @@ def bench_one(gb, events, compression, runs):
             assert report["events"] == events, report
             assert collector.wire_bytes == report["wire_bytes"], report
             rates.append(events / elapsed)
+            seconds.append(elapsed)
             sizes.append((report["wire_bytes"] / events, report["body_bytes"] / events,
                           report["batches"], at_rest / events))
         finally:
@@ -95,6 +97,7 @@ def bench_one(gb, events, compression, runs):
     wire, body, batches, rest = sizes[0]
     return {"compression": compression, "events": events, "runs": runs,
             "events_per_s_median": statistics.median(rates), "events_per_s_min": min(rates),
+            "seconds_median": statistics.median(seconds),
             "wire_bytes_per_event": wire, "ndjson_bytes_per_event": body, "batches": batches,
             "at_rest_bytes_per_event": rest}
 
@@ -155,10 +158,18 @@ def main():
               f"{r['wire_bytes_per_event'] / r['at_rest_bytes_per_event']:>13.2f}x")
     print(f"({a.events} events per run, {a.runs} runs, loopback HTTP/1.1 keep-alive; "
           "the whole `glassbox replay` process is timed)")
+    # What a replay process costs before its first event (start-up, libcurl, opening the
+    # journal), apart from how fast it sends: on a slow VM the first dominates small runs.
+    one = bench_one(a.glassbox, 1, "zstd", a.runs)
+    zstd = results[0]
+    beyond = (a.events - 1) / max(zstd["seconds_median"] - one["seconds_median"], 1e-9)
+    print(f"a replay of one event (zstd): {one['seconds_median'] * 1000:.1f} ms, median of "
+          f"{a.runs}; the other {a.events - 1} events went at {beyond:,.0f} events/s")
+    fixed = {"one_event_seconds_median": one["seconds_median"], "events_per_s_beyond": beyond}
     days = bench_days(a.glassbox, a.days, a.per_day) if a.days else None
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"runs": results, "cron": days} if days else results, f, indent=2)
+            json.dump({"runs": results, "fixed_cost": fixed, "cron": days}, f, indent=2)
 
 
 if __name__ == "__main__":
