@@ -222,8 +222,8 @@ TEST(WholeBlocks, BlocksOverTheLimitsOrWholeBlocksOffAreBatchedLineByLine) {
   EXPECT_EQ(AllBatches(*j, {4096, 4 << 20, true, false}).size(), 1u);
 }
 
-// Payloads are compressed on the uploader's look-ahead thread while the main thread may be
-// compressing a split half: a context kept between payloads must give each its own bytes.
+// Payloads are compressed on the uploader's look-ahead thread and on its main thread: a
+// context kept between payloads must give each, even at the same moment, its own bytes.
 TEST(Compress, PayloadsCompressedAtOnceEachGetZstdsOneShotBytes) {
   std::vector<std::string> bodies;
   for (int t = 0; t < 4; ++t) {
