@@ -14,6 +14,18 @@ endfunction()
 function(glassbox_precompile target)
   if(GLASSBOX_PCH)
     target_precompile_headers(${target} PRIVATE ${ARGN})
+    # A header GCC finds unusable (other flags or macros) is otherwise skipped in silence.
+    target_compile_options(${target} PRIVATE -Winvalid-pch)
+  endif()
+endfunction()
+
+# glassbox_precompile_like(TARGET FROM): TARGET includes the same heavy headers as FROM, built
+# with the same flags, so it uses FROM's precompiled header instead of compiling its own (each
+# one costs as much as a large source file, in each of CI's three builds).
+function(glassbox_precompile_like target from)
+  if(GLASSBOX_PCH)
+    target_precompile_headers(${target} REUSE_FROM ${from})
+    target_compile_options(${target} PRIVATE -Winvalid-pch)
   endif()
 endfunction()
 
