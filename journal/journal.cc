@@ -270,6 +270,8 @@ Status Journal::Seal() { return impl_->SealAll(); }
 
 Status Journal::SealFull() { return impl_->SealFull(); }
 
+Status Journal::ReleaseTail() { return impl_->ReleaseTail(); }
+
 Status Journal::ReleaseFreePages() { return detail::Exec(db_, "PRAGMA incremental_vacuum"); }
 
 Status Journal::IntegrityCheck(std::string* report) const {

@@ -51,6 +51,11 @@ struct Options {
   // Append(), so an append costs its commit and no compression. The thread starts the first
   // time a seal is due and finishes what was asked of it when the Journal closes.
   bool background_seal = false;
+  // Buffered writers (one writer thread, many events per append): let the tail grow to a
+  // level-2 block's worth and seal it straight into level-2 blocks, so each event is
+  // compressed once instead of three times (journal/FORMAT.md, "Held tails"). What the
+  // levels below hold is folded up first. ReleaseTail() ends it; the tail is sealed as usual.
+  bool hold_tail = false;
   // Run quick_check at open (found damage is then recovered before any write). The
   // background sealer's own connection skips it: the same process checked the file a moment
   // ago, and on a large journal the check reads every page.
@@ -191,6 +196,9 @@ class Journal {
   // Seals only full runs of tail rows and merges only a full run of level-0 blocks: what an
   // append does after its commit (or has done in the background).
   Status SealFull();
+  // Ends Options::hold_tail for this Journal and seals the tail it held as any append would
+  // (a held tail is raw text; a journal at rest keeps at most a level-0 block's worth).
+  Status ReleaseTail();
   // Gives the pages on the free list back to the file system. Journals created with
   // auto_vacuum = INCREMENTAL (all since 2026-11-26) shrink; in older ones the pages stay
   // free for reuse.

@@ -38,7 +38,8 @@ inline constexpr const char* kNextSeqSql =
 
 class Journal::Impl {
  public:
-  Impl(sqlite3* db, const Options& options) : db_(db), options_(options) {}
+  Impl(sqlite3* db, const Options& options)
+      : db_(db), options_(options), holding_(options.hold_tail) {}
   Status Prepare();
   // The columns of `blocks` holding its seq and state lists: format 3 named them seq_runs and
   // state_runs. A read-only open does not migrate, so it reads an older journal by the older
@@ -60,6 +61,7 @@ class Journal::Impl {
   Status DropOldestBlock(int64_t before_ms, std::string_view counter, int64_t* dropped);
   Status SealAll();
   Status SealFull();
+  Status ReleaseTail();
   // Waits for a background seal in progress and stops the thread (a journal found damaged
   // must not be written to while it is examined).
   void StopSealer() {
@@ -76,8 +78,17 @@ class Journal::Impl {
   Status ApplySpan(const NewEvent& e);
   // Whether a seal may be due once the tail ends at last_seq (see tail_first_floor_).
   bool SealMayBeDue(int64_t last_seq) const {
-    return tail_first_floor_ <= 0 || last_seq - tail_first_floor_ + 1 >= options_.seal_events;
+    return tail_first_floor_ <= 0 || last_seq - tail_first_floor_ + 1 >= SealDueEvents() ||
+           HeldBytesFull();
   }
+  // Tail rows that make a seal due: a level-0 block's worth, or a level-2 block's while the
+  // tail is held (Options::hold_tail).
+  int64_t SealDueEvents() const {
+    return holding_ ? TargetFor(2).events : static_cast<int64_t>(options_.seal_events);
+  }
+  // A held tail of long lines is due by its bytes too (a level-2 block holds at most 32 MiB
+  // of text): counted as this connection appends them, since the last seal.
+  bool HeldBytesFull() const { return holding_ && held_bytes_ >= TargetFor(2).bytes; }
   Status TailFirst(int64_t* first);  // the tail's smallest seq, 0 when it is empty
   Status MaybeSeal(int64_t last_seq);
   Status SealIfDue(int64_t last_seq, int64_t tail_first);
@@ -87,6 +98,9 @@ class Journal::Impl {
   };
   SealTarget TargetFor(int level) const;
   Status NextSealTarget(SealTarget* target);
+  Status CountTail(int64_t limit, int64_t* rows);  // up to `limit`
+  Status SealHeldTail();
+  Status FoldLowerLevels();
   // A bulk append into an empty tail writes whole blocks straight from the events instead of
   // tail rows that sealing reads back (bulk_append.cc).
   struct Bulk {
@@ -142,6 +156,8 @@ class Journal::Impl {
   // Seals and merges may leave their pages unzeroed: the file can release free pages
   // (auto_vacuum = INCREMENTAL), which deletions do (detail::MovingRows).
   bool fast_moves_ = false;
+  bool holding_ = false;                              // Options::hold_tail until ReleaseTail()
+  int64_t held_bytes_ = 0;                            // see HeldBytesFull()
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

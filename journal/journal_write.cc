@@ -101,6 +101,7 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
     for (const NewEvent& e : events) {
       seq = next++;
       GLASSBOX_RETURN_IF_ERROR(InsertOne(e, seq));
+      if (holding_) held_bytes_ += static_cast<int64_t>(e.line.size()) + 1;
       if (seqs) seqs->push_back(seq);
     }
     if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
@@ -160,7 +161,9 @@ Status Journal::Impl::MaybeSeal(int64_t last_seq) {
 Status Journal::Impl::SealIfDue(int64_t last_seq, int64_t first) {
   // An empty tail (another process sealed it): whatever comes next has a larger seq.
   tail_first_floor_ = first == 0 ? last_seq + 1 : first;
-  if (first == 0 || last_seq - first + 1 < options_.seal_events) return Status::Ok();
+  if (first == 0 || (last_seq - first + 1 < SealDueEvents() && !HeldBytesFull())) {
+    return Status::Ok();
+  }
   bool background = options_.background_seal && !options_.read_only &&
                     options_.path != kInMemoryPath && options_.path != kTemporaryPath;
   if (!background) return SealFull();
@@ -170,6 +173,7 @@ Status Journal::Impl::SealIfDue(int64_t last_seq, int64_t first) {
 }
 
 Status Journal::Impl::SealFull() {
+  if (holding_) return SealHeldTail();
   // A batch append (import, record --ndjson) may have added many blocks' worth at once.
   for (bool sealed = true; sealed;) {
     SealTarget target{};
@@ -178,6 +182,42 @@ Status Journal::Impl::SealFull() {
     if (sealed) GLASSBOX_RETURN_IF_ERROR(MergeFull(/*force=*/false, target.level));
   }
   return Status::Ok();
+}
+
+Status Journal::Impl::ReleaseTail() {
+  holding_ = false;
+  return SealFull();
+}
+
+// A held tail goes into level-2 blocks directly once it holds one's worth; the rows after the
+// last whole block stay in the tail. Direct level-2 blocks need levels 0 and 1 empty (journal
+// order), so what they hold (left by an earlier process, or by another writer) is folded up
+// first: forced merges, and a lone level-1 block relabelled (it is compressed as level 2 is).
+Status Journal::Impl::SealHeldTail() {
+  const SealTarget top = TargetFor(2);
+  for (bool sealed = true; sealed;) {
+    int64_t rows = 0;
+    GLASSBOX_RETURN_IF_ERROR(CountTail(top.events, &rows));
+    if (rows < top.events && !HeldBytesFull()) return Status::Ok();
+    GLASSBOX_RETURN_IF_ERROR(FoldLowerLevels());
+    GLASSBOX_RETURN_IF_ERROR(SealOnce(top, /*force=*/false, &sealed));
+    if (sealed) held_bytes_ = 0;  // an underestimate from here: the rest is counted anew
+  }
+  return Status::Ok();
+}
+
+Status Journal::Impl::FoldLowerLevels() {
+  const int fan_in[] = {options_.merge_blocks, options_.top_merge_blocks};
+  for (int level = 0; level < 2; ++level) {
+    for (bool merged = true; merged;) {
+      GLASSBOX_RETURN_IF_ERROR(MergeLevel(level, fan_in[level], /*force=*/true, &merged));
+    }
+  }
+  // Level-1 blocks are newer than every level-2 block, so a lone one keeps journal order as a
+  // level-2 block. One statement: it sees the count it changes.
+  return detail::Exec(db_,
+                      "UPDATE blocks SET level = 2 WHERE level = 1 AND "
+                      "(SELECT count(*) FROM blocks WHERE level = 1) = 1");
 }
 
 Status Journal::Impl::SealAll() {
@@ -210,6 +250,14 @@ Journal::Impl::SealTarget Journal::Impl::TargetFor(int level) const {
   return {level, events, bytes};
 }
 
+Status Journal::Impl::CountTail(int64_t limit, int64_t* rows) {
+  ResetGuard guard(count_tail_);
+  count_tail_.Bind(1, limit);
+  Status st;
+  *rows = count_tail_.Step(&st) ? count_tail_.Int(0) : 0;
+  return st;
+}
+
 // Level 0 unless a bulk append (import, record --ndjson, a bundle being staged) left a whole
 // upper-level block's worth in the tail while every level below that one is empty: then the
 // events go straight into it, compressed once instead of up to three times, and journal order
@@ -218,13 +266,7 @@ Status Journal::Impl::NextSealTarget(SealTarget* target) {
   const SealTarget by_level[3] = {TargetFor(0), TargetFor(1), TargetFor(2)};
   *target = by_level[0];
   int64_t tail = 0;
-  {
-    ResetGuard guard(count_tail_);
-    count_tail_.Bind(1, by_level[2].events);
-    Status st;
-    if (count_tail_.Step(&st)) tail = count_tail_.Int(0);
-    GLASSBOX_RETURN_IF_ERROR(st);
-  }
+  GLASSBOX_RETURN_IF_ERROR(CountTail(by_level[2].events, &tail));
   for (int level = 1; level < 3 && tail >= by_level[level].events; ++level) {
     bool empty = false;
     GLASSBOX_RETURN_IF_ERROR(LevelIsEmpty(level - 1, &empty));

@@ -254,7 +254,11 @@ Recorder::~Recorder() {
     (void)impl_.release();  // the parent's: left untouched (and unfreed) in this child
     return;
   }
-  if (impl_) impl_->buffer.reset();  // writes out what is queued before the journal closes
+  if (!impl_) return;
+  impl_->buffer.reset();  // writes out what is queued before the journal closes
+  // A held tail is raw text: sealed now, so the journal at rest stays compressed.
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->journal && impl_->options.buffered) (void)impl_->journal->ReleaseTail();
 }
 
 Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options) noexcept {
@@ -278,6 +282,9 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const RecorderOptions& options)
     // record() pays its commit, not the compression; in buffered mode the writer thread
     // already keeps it off the host thread, and a third busy thread would slow the host.
     jopts.background_seal = !options.buffered;
+    // The writer thread appends many events at a time: its tail goes straight into level-2
+    // blocks, each event compressed once (journal/FORMAT.md, "Held tails").
+    jopts.hold_tail = options.buffered;
     GLASSBOX_RETURN_IF_ERROR(impl->Attach());
     if (options.buffered) {
       Impl* raw = impl.get();

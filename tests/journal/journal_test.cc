@@ -346,6 +346,93 @@ TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
   EXPECT_EQ(Lines(), expected);
 }
 
+// Buffered writers hold the tail until it fills a level-2 block and seal it there directly:
+// one compression per event. The rows after the last whole block stay in the tail until
+// ReleaseTail() seals them as usual.
+TEST_F(JournalTest, AHeldTailGoesStraightIntoLevelTwoBlocks) {
+  options_.merge_blocks = 2;      // level 1: 8 events
+  options_.top_merge_blocks = 2;  // level 2: 16 events
+  options_.hold_tail = true;
+  Reopen();
+  ASSERT_TRUE(detail::Exec(j_->db(),
+                           "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER count_written "
+                           "AFTER INSERT ON main.blocks BEGIN INSERT INTO written VALUES "
+                           "(new.level); END;")
+                  .ok());
+  AppendRange(1, 15);
+  EXPECT_EQ(Blocks(), 0);
+  EXPECT_EQ(TailRows(), 15);
+  AppendRange(16, 36);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2 AND count = 16"), 2);  // 1-32
+  EXPECT_EQ(Blocks(), 2);
+  EXPECT_EQ(TailRows(), 4);  // 33-36: a level-0 block's worth, held
+  EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), 2);
+  ASSERT_TRUE(j_->ReleaseTail().ok());
+  EXPECT_EQ(TailRows(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0 AND first_seq = 33"), 1);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 36; ++i) expected.push_back(Line(i));
+  EXPECT_EQ(Lines(), expected);
+}
+
+// Long lines: a held tail is also due when it holds a level-2 block's bytes.
+TEST_F(JournalTest, AHeldTailOfLongLinesIsSealedByItsBytes) {
+  options_.merge_blocks = 2;
+  options_.top_merge_blocks = 2;
+  options_.seal_bytes = 64;  // level 2: 256 bytes
+  options_.hold_tail = true;
+  Reopen();
+  std::vector<std::string> lines;
+  for (int i = 1; i <= 4; ++i) lines.push_back(Line(i) + std::string(100, ' '));
+  for (const std::string& line : lines) {
+    ASSERT_TRUE(j_->Append({{line, EventState::kPending, 1, {}}}, nullptr).ok());
+  }
+  // 3 lines reach 256 bytes: one level-2 block; the 4th is held.
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2 AND count = 3"), 1);
+  EXPECT_EQ(Blocks(), 1);
+  EXPECT_EQ(TailRows(), 1);
+  EXPECT_EQ(Lines(), lines);
+}
+
+// What levels 0 and 1 hold (an earlier process's blocks) is newer than every level-2 block
+// and older than the tail: it is folded into level 2 before the tail goes there, states kept,
+// so journal order holds. A lone level-1 block is relabelled, not compressed again.
+TEST_F(JournalTest, AHeldTailFoldsTheLowerLevelsUpFirst) {
+  options_.merge_blocks = 2;
+  options_.top_merge_blocks = 2;
+  for (int level0_blocks : {0, 1}) {
+    SCOPED_TRACE(level0_blocks);
+    options_.hold_tail = false;
+    options_.path = dir_ + "/fold" + std::to_string(level0_blocks) + ".db";
+    Reopen();
+    // 1-8 merged into level 1; then 9-12 in level 0 (or not), the rest in the tail.
+    auto seqs = AppendRange(1, level0_blocks ? 13 : 9);
+    ASSERT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 1"), 1);
+    ASSERT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0"), level0_blocks);
+    ASSERT_TRUE(j_->SetStates({seqs[1], seqs.back()}, EventState::kSent, nullptr).ok());
+    options_.hold_tail = true;
+    Reopen();
+    ASSERT_TRUE(detail::Exec(j_->db(),
+                             "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER "
+                             "count_written AFTER INSERT ON main.blocks BEGIN INSERT INTO "
+                             "written VALUES (new.level); END;")
+                    .ok());
+    int last = static_cast<int>(seqs.size()) + 15;
+    AppendRange(static_cast<int>(seqs.size()) + 1, last);
+    EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level < 2"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2"), 2);
+    EXPECT_EQ(TailRows(), 0);
+    // Level 0 folded: 9-12 merged into level 1, then both level-1 blocks into level 2. Or
+    // the lone level-1 block relabelled. Then the tail's 16 events: one more block.
+    EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), level0_blocks ? 3 : 1);
+    std::vector<std::string> expected;
+    for (int i = 1; i <= last; ++i) expected.push_back(Line(i));
+    EXPECT_EQ(Lines(), expected);
+    EXPECT_EQ(Lines({.state = EventState::kSent}),
+              (std::vector<std::string>{Line(2), Line(static_cast<int>(seqs.size()))}));
+  }
+}
+
 // Seal() compacts a whole tail at once (salvage writes everything, then seals): merges still
 // take at most their fan-in, so no block grows past a level-2 block whatever the tail held.
 TEST_F(JournalTest, SealingALongTailKeepsBlocksBounded) {

@@ -15,6 +15,7 @@
 
 #include "base/digest.h"
 #include "journal/journal.h"
+#include "journal/sqlite_util.h"
 
 namespace glassbox {
 namespace {
@@ -265,6 +266,34 @@ TEST_F(RecorderTest, AForkedChildsInheritedRecorderRefusesAndTheJournalStaysWhol
       fs::remove(options_.journal_path + suffix);
     }
   }
+}
+
+// Buffered mode's writer holds the tail until it fills a level-2 block (4,096 events) and
+// seals it there directly; closing seals what it still held as any append would, so the
+// journal at rest keeps fewer than a level-0 block's worth (128) of raw rows.
+TEST_F(RecorderTest, BufferedModeSealsWholeLevelTwoBlocksAndCloseSealsTheRest) {
+  options_.buffered = true;
+  Recorder& r = Open();
+  for (int i = 0; i < 4300; ++i) ASSERT_TRUE(r.Record("blob", R"({"text":"x"})").ok());
+  ASSERT_TRUE(r.Flush().ok());
+  auto count = [&](const char* sql) {
+    journal::Options o;
+    o.path = options_.journal_path;
+    o.read_only = true;
+    auto j = journal::Journal::Open(o);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    journal::detail::Stmt s;
+    Status st = s.Prepare(j.value()->db(), sql);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return s.Step(&st) ? s.Int(0) : -1;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM blocks WHERE level = 2 AND count = 4096"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM blocks"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM tail"), 204);  // held
+  rec_.reset();
+  EXPECT_EQ(count("SELECT count(*) FROM blocks WHERE level = 0 AND count = 128"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM tail"), 76);
+  EXPECT_EQ(Stored().size(), 4300u);
 }
 
 }  // namespace
