@@ -88,6 +88,20 @@ class JournalTest : public ::testing::Test {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   int64_t Blocks() { return Count("SELECT count(*) FROM blocks"); }
+  // Every block written (sealed or merged) is one compression: temp.written counts them, on
+  // this connection.
+  void CountWrittenBlocks() {
+    ASSERT_TRUE(detail::Exec(j_->db(),
+                             "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER "
+                             "count_written AFTER INSERT ON main.blocks BEGIN INSERT INTO "
+                             "written VALUES (new.level); END;")
+                    .ok());
+  }
+  static std::vector<std::string> LinesUpTo(int last) {
+    std::vector<std::string> lines;
+    for (int i = 1; i <= last; ++i) lines.push_back(Line(i));
+    return lines;
+  }
   int64_t TailRows() { return Count("SELECT count(*) FROM tail"); }
 
   std::string dir_;
@@ -175,12 +189,10 @@ TEST_F(JournalTest, FullTailIsSealedIntoBlocksAndScansTheSame) {
   AppendRange(1, 10);
   EXPECT_EQ(Blocks(), 2);    // 1-4 and 5-8
   EXPECT_EQ(TailRows(), 2);  // 9, 10
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 10; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(10));
   ASSERT_TRUE(j_->Seal().ok());
   EXPECT_EQ(TailRows(), 0);
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(10));
 }
 
 // Each connection remembers a lower bound of the tail's first seq and asks SQLite only when
@@ -203,9 +215,7 @@ TEST_F(JournalTest, AppendsThroughTwoConnectionsSealWhenTheTailIsFull) {
   append(*j_, 8);  // 5-8: due, though this connection last saw the tail start at 1
   EXPECT_EQ(Blocks(), 2);
   EXPECT_EQ(TailRows(), 0);
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 8; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(8));
 }
 
 // A lock held by another connection is waited for, and given up with Busy once
@@ -303,9 +313,7 @@ TEST_F(JournalTest, BlocksMergeUpThreeLevelsInJournalOrder) {
   EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 1"), 1);  // 33-40
   EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0"), 0);
   EXPECT_EQ(Count("SELECT max(count) FROM blocks"), 16);
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 40; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(40));
 }
 
 // A bulk append (import, record --ndjson) seals straight into level 1 or 2 once every level
@@ -315,12 +323,7 @@ TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
   options_.top_merge_blocks = 2;  // level 2: 16 events
   Reopen();
   AppendRange(1, 5);  // 1-4 sealed into level 0, 5 in the tail
-  // Every block written (sealed or merged) is one compression: count them on this connection.
-  ASSERT_TRUE(detail::Exec(j_->db(),
-                           "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER count_written "
-                           "AFTER INSERT ON main.blocks BEGIN INSERT INTO written VALUES "
-                           "(new.level); END;")
-                  .ok());
+  CountWrittenBlocks();
   std::vector<std::string> lines;
   for (int i = 6; i <= 45; ++i) lines.push_back(Line(i));
   std::vector<NewEvent> bulk;
@@ -341,9 +344,7 @@ TEST_F(JournalTest, ABulkAppendSealsStraightIntoUpperLevelsInJournalOrder) {
   // 5-8, 1-8, 9-16, 1-16, 17-32, 33-40, 41-44: seven blocks written. Sealing everything into
   // level 0 and merging up would write 17 (10 level-0, 5 level-1, 2 level-2).
   EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), 7);
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 45; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(45));
 }
 
 // Buffered writers hold the tail until it fills a level-2 block and seal it there directly:
@@ -354,11 +355,7 @@ TEST_F(JournalTest, AHeldTailGoesStraightIntoLevelTwoBlocks) {
   options_.top_merge_blocks = 2;  // level 2: 16 events
   options_.hold_tail = true;
   Reopen();
-  ASSERT_TRUE(detail::Exec(j_->db(),
-                           "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER count_written "
-                           "AFTER INSERT ON main.blocks BEGIN INSERT INTO written VALUES "
-                           "(new.level); END;")
-                  .ok());
+  CountWrittenBlocks();
   AppendRange(1, 15);
   EXPECT_EQ(Blocks(), 0);
   EXPECT_EQ(TailRows(), 15);
@@ -370,9 +367,7 @@ TEST_F(JournalTest, AHeldTailGoesStraightIntoLevelTwoBlocks) {
   ASSERT_TRUE(j_->ReleaseTail().ok());
   EXPECT_EQ(TailRows(), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 0 AND first_seq = 33"), 1);
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 36; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(36));
 }
 
 // Long lines: a held tail is also due when it holds a level-2 block's bytes.
@@ -412,11 +407,7 @@ TEST_F(JournalTest, AHeldTailFoldsTheLowerLevelsUpFirst) {
     ASSERT_TRUE(j_->SetStates({seqs[1], seqs.back()}, EventState::kSent, nullptr).ok());
     options_.hold_tail = true;
     Reopen();
-    ASSERT_TRUE(detail::Exec(j_->db(),
-                             "CREATE TEMP TABLE written(level); CREATE TEMP TRIGGER "
-                             "count_written AFTER INSERT ON main.blocks BEGIN INSERT INTO "
-                             "written VALUES (new.level); END;")
-                    .ok());
+    CountWrittenBlocks();
     int last = static_cast<int>(seqs.size()) + 15;
     AppendRange(static_cast<int>(seqs.size()) + 1, last);
     EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level < 2"), 0);
@@ -425,9 +416,7 @@ TEST_F(JournalTest, AHeldTailFoldsTheLowerLevelsUpFirst) {
     // Level 0 folded: 9-12 merged into level 1, then both level-1 blocks into level 2. Or
     // the lone level-1 block relabelled. Then the tail's 16 events: one more block.
     EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), level0_blocks ? 3 : 1);
-    std::vector<std::string> expected;
-    for (int i = 1; i <= last; ++i) expected.push_back(Line(i));
-    EXPECT_EQ(Lines(), expected);
+    EXPECT_EQ(Lines(), LinesUpTo(last));
     EXPECT_EQ(Lines({.state = EventState::kSent}),
               (std::vector<std::string>{Line(2), Line(static_cast<int>(seqs.size()))}));
   }
@@ -446,9 +435,7 @@ TEST_F(JournalTest, SealingALongTailKeepsBlocksBounded) {
   ASSERT_TRUE(j_->Seal().ok());
   EXPECT_EQ(TailRows(), 0);
   EXPECT_EQ(Count("SELECT max(count) FROM blocks"), 16);
-  std::vector<std::string> expected;
-  for (int i = 1; i <= 101; ++i) expected.push_back(Line(i));
-  EXPECT_EQ(Lines(), expected);
+  EXPECT_EQ(Lines(), LinesUpTo(101));
 }
 
 // Replay reads a block one batch at a time, and a scan keeps the text of the block it stopped
