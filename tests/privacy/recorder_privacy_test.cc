@@ -145,5 +145,31 @@ TEST_F(RecorderPrivacyTest, MapKeysAreScrubbedAndUndeclaredNamesNeverEchoed) {
   EXPECT_EQ(Redactions(events[0]), (Counts{{"email", 1}, {"ip", 2}}));
 }
 
+// Buffered mode keeps raw event lines in the journal's tail longer (up to a level-2 block's
+// worth) and seals them straight into level 2: the lines are the anonymized ones all the same.
+// Searched in the file and WAL bytes while open (the held rows are plain text there) and in
+// every stored line after close (blocks are compressed, so the scan decompresses them).
+TEST_F(RecorderPrivacyTest, BufferedModesHeldTailHoldsNoRawValue) {
+  const std::vector<std::string> secrets = {"SECRET-ARG-VALUE", "SECRET-TOKEN-VALUE", "10.9.8.7"};
+  auto rec = Open({.buffered = true});
+  for (int i = 0; i < 4300; ++i) {
+    ASSERT_TRUE(rec->Record("cli_event", R"({"command": "deploy 10.9.8.7",
+        "args": ["SECRET-ARG-VALUE"], "settings": {"token": "SECRET-TOKEN-VALUE"}})")
+                    .ok());
+  }
+  ASSERT_TRUE(rec->Flush().ok());
+  std::string files = testing::ReadAll(journal_) + testing::ReadAll(journal_ + "-wal");
+  EXPECT_NE(files.find("deploy [redacted:ip]"), std::string::npos);  // held rows are plain
+  for (const std::string& secret : secrets) EXPECT_EQ(files.find(secret), std::string::npos);
+  rec.reset();
+  auto events = Events();
+  ASSERT_EQ(events.size(), 4300u);
+  for (const auto& e : events) {
+    std::string line = e.dump();
+    for (const std::string& secret : secrets) EXPECT_EQ(line.find(secret), std::string::npos);
+  }
+  EXPECT_EQ(events.back()["data"]["command"], "deploy [redacted:ip]");
+}
+
 }  // namespace
 }  // namespace glassbox
