@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "base/memory.h"
+
 namespace glassbox::journal::detail {
 namespace {
 struct CCtxFree {
@@ -76,6 +78,7 @@ Status AppendBlockText(std::string_view frame, size_t max_bytes, std::string* ou
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 27);
   const size_t at = out->size();
   if (out->capacity() < at + size) out->reserve(at + size + size / 8);
+  base::PrepareToFill(out->data() + at, size);
   out->resize(at + size);
   size_t n = ZSTD_decompressDCtx(dctx.get(), out->data() + at, size, frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("block: damaged zstd frame");

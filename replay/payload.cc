@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "base/digest.h"
+#include "base/memory.h"
 
 namespace glassbox::replay {
 namespace {
@@ -121,6 +122,7 @@ Status BuildRange(const journal::Journal& journal, const EventFilter& filter,
       // that a reused body (FirstBatchInto) also fits the next, slightly larger, block.
       auto text_bytes = static_cast<size_t>(e.block->text_bytes);
       if (batch.body.capacity() < text_bytes) batch.body.reserve(text_bytes + text_bytes / 8);
+      base::PrepareToFill(batch.body.data(), text_bytes);
       batch.seqs.reserve(static_cast<size_t>(e.block->count));
     }
     batch.seqs.push_back(e.seq);

@@ -1,0 +1,34 @@
+#include "base/memory.h"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+
+namespace glassbox::base {
+namespace {
+
+constexpr uintptr_t kPage = 4096;
+constexpr uintptr_t kHugePage = 2 << 20;
+
+uintptr_t RoundUp(uintptr_t v, uintptr_t to) { return (v + to - 1) & ~(to - 1); }
+uintptr_t RoundDown(uintptr_t v, uintptr_t to) { return v & ~(to - 1); }
+
+void Advise(uintptr_t begin, uintptr_t end, int advice) {
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
+}
+
+}  // namespace
+
+void PrepareToFill(void* data, size_t bytes) noexcept {
+  if (bytes < kPrepareToFillMin) return;
+  auto at = reinterpret_cast<uintptr_t>(data);
+  // Only whole pages inside the range: the pages at its edges may hold someone else's bytes.
+  uintptr_t begin = RoundUp(at, kPage), end = RoundDown(at + bytes, kPage);
+  // Only whole huge pages: flagging a partial one would leave it to khugepaged later.
+  Advise(RoundUp(begin, kHugePage), RoundDown(end, kHugePage), MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  Advise(begin, end, MADV_POPULATE_WRITE);
+#endif
+}
+
+}  // namespace glassbox::base

@@ -1,0 +1,96 @@
+#include "base/memory.h"
+
+#include "base/files.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glassbox::base {
+namespace {
+
+constexpr size_t kPage = 4096;
+
+// An anonymous mapping nobody has touched: none of its pages is resident yet.
+class FreshMapping {
+ public:
+  explicit FreshMapping(size_t bytes) : bytes_(bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    data_ = p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+  }
+  ~FreshMapping() {
+    if (data_) ::munmap(data_, bytes_);
+  }
+  char* data() const { return data_; }
+  // Whether each page is resident, from the kernel's page tables.
+  std::vector<bool> Resident() const {
+    std::vector<unsigned char> v(bytes_ / kPage);
+    if (::mincore(data_, bytes_, v.data()) != 0) return {};
+    std::vector<bool> out;
+    for (unsigned char c : v) out.push_back((c & 1) != 0);
+    return out;
+  }
+
+ private:
+  size_t bytes_;
+  char* data_ = nullptr;
+};
+
+bool KernelPopulates() {
+#ifdef MADV_POPULATE_WRITE
+  FreshMapping probe(kPage);
+  return probe.data() && ::madvise(probe.data(), kPage, MADV_POPULATE_WRITE) == 0;
+#else
+  return false;
+#endif
+}
+
+// With transparent huge pages "always", a fault may map a whole 2 MiB page around the range.
+bool HugePagesAlways() {
+  auto setting = ReadFile("/sys/kernel/mm/transparent_hugepage/enabled", 256);
+  return setting.ok() && setting.value().find("[always]") != std::string::npos;
+}
+
+TEST(PrepareToFill, KeepsWhatTheBufferAlreadyHolds) {
+  std::string buffer(3 << 20, '\0');
+  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>('a' + i % 23);
+  const std::string before = buffer;
+  PrepareToFill(buffer.data() + 123, buffer.size() - 456);
+  PrepareToFill(buffer.data(), buffer.size());
+  EXPECT_TRUE(buffer == before);
+}
+
+TEST(PrepareToFill, MapsTheWholePagesOfALargeRangeAndNothingAroundThem) {
+  if (!KernelPopulates()) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (Linux 5.14)";
+  FreshMapping m(16 * kPage + (4 << 20));
+  ASSERT_NE(m.data(), nullptr);
+  // From the middle of the first page to the middle of the fourth page before the end.
+  size_t begin = kPage / 2, end = 16 * kPage + (4 << 20) - 3 * kPage - kPage / 2;
+  PrepareToFill(m.data() + begin, end - begin);
+  std::vector<bool> resident = m.Resident();
+  ASSERT_EQ(resident.size(), 16 + (4 << 20) / kPage);
+  for (size_t page = 1; page < end / kPage; ++page) {
+    ASSERT_TRUE(resident[page]) << "page " << page;
+  }
+  if (HugePagesAlways()) return;
+  EXPECT_FALSE(resident[0]) << "the first page is shared with bytes outside the range";
+  for (size_t page = end / kPage; page < resident.size(); ++page) {
+    EXPECT_FALSE(resident[page]) << "page " << page;
+  }
+}
+
+TEST(PrepareToFill, LeavesSmallRangesToPageFaults) {
+  FreshMapping m(kPrepareToFillMin);
+  ASSERT_NE(m.data(), nullptr);
+  PrepareToFill(m.data(), kPrepareToFillMin - 1);
+  std::vector<bool> resident = m.Resident();
+  ASSERT_EQ(resident.size(), kPrepareToFillMin / kPage);
+  for (bool page : resident) EXPECT_FALSE(page);
+}
+
+}  // namespace
+}  // namespace glassbox::base
