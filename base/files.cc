@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/memory.h"
+
 namespace glassbox::base {
 
 std::string DirName(const std::string& path) {
@@ -108,6 +110,7 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     out.reserve(std::min(static_cast<size_t>(st.st_size), max_bytes));
+    PrepareToFill(out.data(), out.capacity());
   }
   char buf[65536];
   for (;;) {

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace glassbox::base {
@@ -29,6 +30,18 @@ void PrepareToFill(void* data, size_t bytes) noexcept {
 #ifdef MADV_POPULATE_WRITE
   Advise(begin, end, MADV_POPULATE_WRITE);
 #endif
+}
+
+void AppendGrowing(std::string& out, std::string_view bytes) {
+  size_t need = out.size() + bytes.size();
+  if (need > out.capacity()) {
+    std::string grown;
+    grown.reserve(std::max(need, 2 * out.capacity()));
+    PrepareToFill(grown.data(), grown.capacity());
+    grown.append(out);
+    out.swap(grown);
+  }
+  out.append(bytes);
 }
 
 }  // namespace glassbox::base

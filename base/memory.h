@@ -1,6 +1,8 @@
 #pragma once
 // Large buffers that are about to be filled start to end: a block's text, a batch body.
 #include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace glassbox::base {
 
@@ -14,5 +16,10 @@ inline constexpr size_t kPrepareToFillMin = 256 << 10;
 // (bench/README.md). Errors are ignored (an older kernel, a range not its own): the memory
 // then faults in as before. Contents are not changed.
 void PrepareToFill(void* data, size_t bytes) noexcept;
+
+// std::string::append for a buffer that grows to megabytes and is then reused (a block being
+// filled, a batch of lines): it grows to twice its capacity, as libstdc++ does, into a buffer
+// prepared with PrepareToFill before anything is copied into it.
+void AppendGrowing(std::string& out, std::string_view bytes);
 
 }  // namespace glassbox::base

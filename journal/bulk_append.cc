@@ -8,6 +8,7 @@
 // the tail as before; after the first event in the tail, every later one goes there too.
 #include <algorithm>
 
+#include "base/memory.h"
 #include "journal/block_codec.h"
 #include "journal/journal_internal.h"
 
@@ -50,7 +51,8 @@ Status Journal::Impl::AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq) {
     *seq = bulk->next_seq++;
     return InsertOne(e, *seq);
   }
-  bulk->body.append(e.line).push_back('\n');
+  base::AppendGrowing(bulk->body, e.line);
+  bulk->body.push_back('\n');
   bulk->ends.push_back(bulk->body.size());
   bulk->states.push_back(static_cast<char>(e.state));
   bulk->ms.push_back(e.recorded_at_ms);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/memory.h"
 #include "replay/bundle.h"
 #include "replay/bundle_internal.h"
 
@@ -241,7 +242,7 @@ Status Reader::OnLine(std::string_view line) {
   if (line_no_ == 1) return line.empty() ? Refuse(At() + ": empty line") : OnManifest(line);
   if (filling_.lines.empty()) filling_.first_line = line_no_;
   filling_.lines.emplace_back(filling_.text.size(), line.size());
-  filling_.text.append(line);
+  base::AppendGrowing(filling_.text, line);
   if (filling_.lines.size() < kBatchLines && filling_.text.size() < kBatchBytes) {
     return Status::Ok();
   }

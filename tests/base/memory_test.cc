@@ -92,5 +92,38 @@ TEST(PrepareToFill, LeavesSmallRangesToPageFaults) {
   for (bool page : resident) EXPECT_FALSE(page);
 }
 
+TEST(AppendGrowing, AppendsLikeStdStringAndGrowsByDoubling) {
+  std::string grown, plain;
+  size_t capacity = grown.capacity(), growths = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string line = "line " + std::to_string(i) + std::string(static_cast<size_t>(i % 700), 'x');
+    AppendGrowing(grown, line);
+    plain.append(line);
+    if (grown.capacity() != capacity) {
+      EXPECT_GE(grown.capacity(), 2 * capacity);
+      capacity = grown.capacity();
+      ++growths;
+    }
+  }
+  EXPECT_TRUE(grown == plain);
+  EXPECT_LE(growths, 24u);
+}
+
+TEST(AppendGrowing, ALargeNewBufferIsMappedBeforeItIsFilled) {
+  if (!KernelPopulates()) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (Linux 5.14)";
+  std::string out(600 << 10, 'a');
+  out.shrink_to_fit();
+  AppendGrowing(out, std::string(1000, 'b'));
+  ASSERT_GE(out.capacity(), size_t{1200} << 10);
+  // The pages past what was written: only the preparation can have mapped them.
+  auto tail = reinterpret_cast<uintptr_t>(out.data()) + out.size();
+  uintptr_t begin = (tail + kPage - 1) & ~(kPage - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(out.data()) + out.capacity()) & ~(kPage - 1);
+  ASSERT_GT(end, begin + 64 * kPage);
+  std::vector<unsigned char> pages((end - begin) / kPage);
+  ASSERT_EQ(::mincore(reinterpret_cast<void*>(begin), end - begin, pages.data()), 0);
+  for (size_t i = 0; i < pages.size(); ++i) ASSERT_TRUE(pages[i] & 1) << "page " << i;
+}
+
 }  // namespace
 }  // namespace glassbox::base
