@@ -12,7 +12,7 @@ inline constexpr size_t kPrepareToFillMin = 256 << 10;
 // A hint before `bytes` at `data` are written: asks the kernel to back the range with huge
 // pages where it allows them (transparent_hugepage set to "madvise") and to map all of it in
 // one call (MADV_POPULATE_WRITE, Linux 5.14). Filling fresh memory otherwise takes a page
-// fault per 4 KiB, which on a virtual machine cost ~11 µs each: 8–10 ms for a 3 MB block
+// fault per 4 KiB, which on a virtual machine cost ~11 µs each: ~10 ms for a 3 MB block
 // (bench/README.md). Errors are ignored (an older kernel, a range not its own): the memory
 // then faults in as before. Contents are not changed.
 void PrepareToFill(void* data, size_t bytes) noexcept;

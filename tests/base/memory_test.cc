@@ -1,7 +1,5 @@
 #include "base/memory.h"
 
-#include "base/files.h"
-
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -9,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "base/files.h"
 
 namespace glassbox::base {
 namespace {
