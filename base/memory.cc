@@ -3,10 +3,13 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 namespace glassbox::base {
 namespace {
+
+std::atomic<bool> huge_pages{false};
 
 constexpr uintptr_t kPage = 4096;
 constexpr uintptr_t kHugePage = 2 << 20;
@@ -26,10 +29,16 @@ void PrepareToFill(void* data, size_t bytes) noexcept {
   // Only whole pages inside the range: the pages at its edges may hold someone else's bytes.
   uintptr_t begin = RoundUp(at, kPage), end = RoundDown(at + bytes, kPage);
   // Only whole huge pages: flagging a partial one would leave it to khugepaged later.
-  Advise(RoundUp(begin, kHugePage), RoundDown(end, kHugePage), MADV_HUGEPAGE);
+  if (huge_pages.load(std::memory_order_relaxed)) {
+    Advise(RoundUp(begin, kHugePage), RoundDown(end, kHugePage), MADV_HUGEPAGE);
+  }
 #ifdef MADV_POPULATE_WRITE
   Advise(begin, end, MADV_POPULATE_WRITE);
 #endif
+}
+
+void SetHugePagesForLargeBuffers(bool on) noexcept {
+  huge_pages.store(on, std::memory_order_relaxed);
 }
 
 void AppendGrowing(std::string& out, std::string_view bytes) {

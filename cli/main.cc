@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "base/memory.h"
 #include "cli/cli.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
     0, 0
   };
   ::setrlimit(RLIMIT_CORE, &no_core);
+  // This process is glassbox's own: its large buffers may use huge pages (base/memory.h).
+  glassbox::base::SetHugePagesForLargeBuffers(true);
   CLI::App app{"glassbox: an offline telemetry recorder that shows exactly what it sends"};
   app.set_version_flag("--version", std::string("glassbox ") + glassbox::Version());
   app.require_subcommand(1);

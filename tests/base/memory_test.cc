@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,56 @@ bool KernelPopulates() {
 bool HugePagesAlways() {
   auto setting = ReadFile("/sys/kernel/mm/transparent_hugepage/enabled", 256);
   return setting.ok() && setting.value().find("[always]") != std::string::npos;
+}
+
+// Whether the mapping that holds `at` carries MADV_HUGEPAGE ("hg" in /proc/self/smaps).
+bool AdvisedHugePages(const void* at) {
+  auto smaps = ReadFile("/proc/self/smaps", 64 << 20);
+  if (!smaps.ok()) return false;
+  auto addr = reinterpret_cast<uintptr_t>(at);
+  std::istringstream in(smaps.value());
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    unsigned long long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx ", &lo, &hi) == 2 && line.find(':') > 17) {
+      inside = addr >= lo && addr < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return (line + " ").find(" hg ") != std::string::npos;
+    }
+  }
+  return false;
+}
+
+// Restores the process-wide default when a test is done with it.
+struct HugePagesOn {
+  HugePagesOn() { SetHugePagesForLargeBuffers(true); }
+  ~HugePagesOn() { SetHugePagesForLargeBuffers(false); }
+};
+
+TEST(PrepareToFill, LeavesTheHostsHugePagePolicyAloneUnlessTheProcessAllowsIt) {
+  const size_t bytes = 8 << 20;
+  char* hugepage_inside = nullptr;
+  {
+    FreshMapping m(bytes);
+    ASSERT_NE(m.data(), nullptr);
+    auto first =
+        (reinterpret_cast<uintptr_t>(m.data()) + (2 << 20) - 1) & ~uintptr_t{(2 << 20) - 1};
+    hugepage_inside = reinterpret_cast<char*>(first);
+    PrepareToFill(m.data(), bytes);
+    EXPECT_FALSE(AdvisedHugePages(hugepage_inside)) << "an embedded recorder asked for huge pages";
+  }
+  if (!ReadFile("/sys/kernel/mm/transparent_hugepage/enabled", 256).ok()) {
+    GTEST_SKIP() << "this kernel has no transparent huge pages";
+  }
+  HugePagesOn allowed;
+  FreshMapping m(bytes);
+  ASSERT_NE(m.data(), nullptr);
+  // From the second page, so the first is always before the first whole huge page.
+  auto first =
+      (reinterpret_cast<uintptr_t>(m.data()) + kPage + (2 << 20) - 1) & ~uintptr_t{(2 << 20) - 1};
+  PrepareToFill(m.data() + kPage, bytes - kPage);
+  EXPECT_TRUE(AdvisedHugePages(reinterpret_cast<char*>(first)));
+  EXPECT_FALSE(AdvisedHugePages(m.data())) << "the part before the first whole huge page";
 }
 
 TEST(PrepareToFill, KeepsWhatTheBufferAlreadyHolds) {
