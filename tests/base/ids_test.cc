@@ -3,9 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <ctime>
 #include <random>
+#include <set>
+#include <thread>
+#include <vector>
 
 namespace glassbox::base {
 namespace {
@@ -65,6 +71,70 @@ TEST(Rfc3339, TheWrittenFormParsesAsTheGeneralPathDoes) {
        {"1969-12-31T23:59:59.999Z", "2201-01-01T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
         "2026-00-10T00:00:00.000Z", "2026-01-01T00:00:00.000z", "2026-01-01 00:00:00.000Z"}) {
     EXPECT_FALSE(ParseRfc3339(refused, &t)) << refused;
+  }
+}
+
+// The random part: everything after the 48-bit time (version and variant bits included).
+std::string RandomPart(const std::string& id) { return id.substr(14); }
+
+TEST(UuidV7, CarriesTheTimeTheVersionAndTheVariant) {
+  const int64_t ms = 0x0192'3456'789a;
+  std::string id = NewUuidV7(AtMillis(ms));
+  ASSERT_TRUE(IsUuid(id)) << id;
+  EXPECT_EQ(id.substr(0, 13), "01923456-789a");
+  EXPECT_EQ(id[14], '7');
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  EXPECT_NE(RandomPart(id).find_first_not_of("0-"), std::string::npos) << id;
+}
+
+// A pool holds a few hundred ids' worth; thousands at one instant cross many refills, and
+// threads draw from pools of their own.
+TEST(UuidV7, IdsAtOneInstantNeverRepeatAcrossRefillsAndThreads) {
+  const auto now = AtMillis(1'790'000'000'000);
+  std::vector<std::vector<std::string>> drawn(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : drawn) {
+    threads.emplace_back([&ids, now] {
+      for (int i = 0; i < 3000; ++i) ids.push_back(NewUuidV7(now));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct;
+  for (const auto& ids : drawn) distinct.insert(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), 4u * 3000u);
+}
+
+// The pool is copied into a forked child with the rest of memory; were it not wiped there,
+// the child's next ids would be the parent's next ids.
+TEST(UuidV7, AForkedChildDrawsOtherIdsThanItsParent) {
+  const auto now = AtMillis(1'790'000'000'000);
+  (void)NewUuidV7(now);  // the parent's pool is filled before the fork
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string ids;
+    for (int i = 0; i < 3; ++i) ids += NewUuidV7(now);
+    bool written = ::write(fds[1], ids.data(), ids.size()) == static_cast<ssize_t>(ids.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string from_child(3 * 36, '\0');
+  size_t got = 0;
+  for (ssize_t r; got < from_child.size() &&
+                  (r = ::read(fds[0], from_child.data() + got, from_child.size() - got)) > 0;) {
+    got += static_cast<size_t>(r);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, from_child.size());
+  std::set<std::string> child_parts;
+  for (size_t i = 0; i < 3; ++i) child_parts.insert(RandomPart(from_child.substr(i * 36, 36)));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(child_parts.count(RandomPart(NewUuidV7(now))), 0u) << "draw " << i;
   }
 }
 
