@@ -12,6 +12,20 @@
 namespace glassbox::base {
 namespace {
 
+bool KernelRandom(unsigned char* out, size_t n) {
+  for (size_t got = 0; got < n;) {
+    ssize_t r = ::getrandom(out + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// Set when this thread's pool is gone: a host may record from a thread_local's destructor or
+// an exit handler, after it. Trivially destructible, so it can be read at any time.
+thread_local bool t_pool_gone = false;
+
 // Event ids take their randomness from a page of the kernel's CSPRNG output, refilled when
 // used up: one getrandom per id was ~1.1 µs of every record() on a VM where a syscall is
 // that dear. The page is wiped in a forked child (MADV_WIPEONFORK), so parent and child never
@@ -31,15 +45,17 @@ class IdRandomness {
   }
   ~IdRandomness() {
     if (pool_) ::munmap(pool_, kPageBytes);
+    pool_ = nullptr;
+    t_pool_gone = true;
   }
   IdRandomness(const IdRandomness&) = delete;
   IdRandomness& operator=(const IdRandomness&) = delete;
 
   bool Take(unsigned char* out, size_t n) {
-    if (!pool_) return Kernel(out, n);
+    if (!pool_) return KernelRandom(out, n);
     // A wiped page reads as empty: `left` is 0, and the first id after a fork refills it.
     if (pool_->left < n) {
-      if (!Kernel(pool_->bytes, sizeof pool_->bytes)) return false;
+      if (!KernelRandom(pool_->bytes, sizeof pool_->bytes)) return false;
       pool_->left = sizeof pool_->bytes;
     }
     pool_->left -= n;
@@ -55,18 +71,15 @@ class IdRandomness {
     unsigned char bytes[kPageBytes - sizeof(size_t)];
   };
 
-  static bool Kernel(unsigned char* out, size_t n) {
-    for (size_t got = 0; got < n;) {
-      ssize_t r = ::getrandom(out + got, n - got, 0);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return false;
-      got += static_cast<size_t>(r);
-    }
-    return true;
-  }
-
   Pool* pool_ = nullptr;
 };
+
+// One pool per thread: no lock on the record path, and a thread's pool goes with it.
+bool TakeIdRandomness(unsigned char* out, size_t n) {
+  if (t_pool_gone) return KernelRandom(out, n);
+  thread_local IdRandomness randomness;
+  return randomness.Take(out, n);
+}
 
 }  // namespace
 
@@ -75,10 +88,8 @@ int64_t UnixMillis(Clock::time_point t) {
 }
 
 std::string NewUuidV7(Clock::time_point now) {
-  // One pool per thread: no lock on the record path, and a thread's pool goes with it.
-  thread_local IdRandomness randomness;
   unsigned char b[16] = {};
-  if (!randomness.Take(b + 6, 10)) std::memset(b + 6, 0, 10);  // CSPRNG failure: time only
+  if (!TakeIdRandomness(b + 6, 10)) std::memset(b + 6, 0, 10);  // CSPRNG failure: time only
   uint64_t ms = static_cast<uint64_t>(UnixMillis(now));
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0F));

@@ -104,6 +104,24 @@ TEST(UuidV7, IdsAtOneInstantNeverRepeatAcrossRefillsAndThreads) {
   EXPECT_EQ(distinct.size(), 4u * 3000u);
 }
 
+// A host may record from a thread_local's destructor (or an exit handler) after the thread's
+// pool of id randomness is gone: the guard below is constructed first, so destroyed last.
+TEST(UuidV7, IdsCanBeDrawnAfterTheThreadsPoolIsGone) {
+  struct DrawsAtExit {
+    std::string* out = nullptr;
+    ~DrawsAtExit() {
+      if (out) *out = NewUuidV7(AtMillis(1'790'000'000'000));
+    }
+  };
+  std::string drawn_at_exit;
+  std::thread([&drawn_at_exit] {
+    thread_local DrawsAtExit guard;
+    guard.out = &drawn_at_exit;
+    (void)NewUuidV7();  // the pool, constructed after the guard
+  }).join();
+  EXPECT_TRUE(IsUuid(drawn_at_exit)) << drawn_at_exit;
+}
+
 // The pool is copied into a forked child with the rest of memory; were it not wiped there,
 // the child's next ids would be the parent's next ids.
 TEST(UuidV7, AForkedChildDrawsOtherIdsThanItsParent) {
