@@ -1,24 +1,20 @@
 #include "base/ids.h"
 
 #include <sys/mman.h>
-#include <sys/random.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+
+#include "base/digest.h"
 
 namespace glassbox::base {
 namespace {
 
 bool KernelRandom(unsigned char* out, size_t n) {
-  for (size_t got = 0; got < n;) {
-    ssize_t r = ::getrandom(out + got, n - got, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    got += static_cast<size_t>(r);
-  }
+  std::string bytes = RandomBytes(n);
+  if (bytes.size() != n) return false;
+  std::memcpy(out, bytes.data(), n);
   return true;
 }
 
