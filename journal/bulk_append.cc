@@ -1,6 +1,8 @@
-// Bulk appends (import, a bundle staged for `replay --bundle`) into a journal whose tail is
-// empty write whole blocks straight from the events, inside the append's one transaction:
-// no tail rows that sealing would read back, compress and delete. The blocks are the ones
+// Bulk appends (import, a bundle staged for `replay --bundle`, a buffered recorder's writer)
+// into a journal whose tail is empty write whole blocks straight from the events, inside the
+// append's one transaction: no tail rows that sealing would read back, compress and delete.
+// A held tail (Options::hold_tail) need not be empty: its rows, older than every event of the
+// append, go first into the first block once the append fills it. The blocks are the ones
 // sealing would have made (NextSealTarget): the highest level whose lower levels are all
 // empty, so journal order holds (a level's blocks stay newer than every block above it).
 // Seqs continue the journal's (NextSeq); a block's last_seq is what the next append counts
@@ -25,8 +27,9 @@ Status Journal::Impl::StartBulk(Bulk* bulk) {
     Status st;
     bool any = count_tail_.Step(&st) && count_tail_.Int(0) > 0;
     GLASSBOX_RETURN_IF_ERROR(st);
-    if (any) return Status::Ok();
+    if (any && !holding_) return Status::Ok();
   }
+  GLASSBOX_RETURN_IF_ERROR(HeldTailSize(bulk));
   int level = 0;
   for (int above = 1; above < 3; ++above) {
     bool empty = false;
@@ -41,8 +44,25 @@ Status Journal::Impl::StartBulk(Bulk* bulk) {
   // 2.7 MB, so only streams of very long lines get smaller blocks.
   constexpr int64_t kMaxHeldBytes = 8 << 20;
   bulk->target.bytes = std::min(bulk->target.bytes, kMaxHeldBytes);
+  // A tail of a block's worth already is sealed from the tail, as before.
+  if (bulk->tail_rows >= bulk->target.events || bulk->tail_bytes >= bulk->target.bytes) {
+    return Status::Ok();
+  }
   bulk->direct = true;
   return Status::Ok();
+}
+
+Status Journal::Impl::HeldTailSize(Bulk* bulk) {
+  Stmt size;
+  // length() of a blob is read from the record header, not from the row's overflow pages.
+  GLASSBOX_RETURN_IF_ERROR(
+      size.Prepare(db_, "SELECT count(*), coalesce(sum(length(line) + 1), 0) FROM tail"));
+  Status st;
+  if (size.Step(&st)) {
+    bulk->tail_rows = size.Int(0);
+    bulk->tail_bytes = size.Int(1);
+  }
+  return st;
 }
 
 Status Journal::Impl::AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq) {
@@ -56,29 +76,66 @@ Status Journal::Impl::AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq) {
   bulk->ends.push_back(bulk->body.size());
   bulk->states.push_back(static_cast<char>(e.state));
   bulk->ms.push_back(e.recorded_at_ms);
-  if (static_cast<int64_t>(bulk->ends.size()) < bulk->target.events &&
-      static_cast<int64_t>(bulk->body.size()) < bulk->target.bytes) {
+  bulk->seqs.push_back(bulk->next_seq++);
+  if (static_cast<int64_t>(bulk->ends.size()) + bulk->tail_rows < bulk->target.events &&
+      static_cast<int64_t>(bulk->body.size()) + bulk->tail_bytes < bulk->target.bytes) {
     return Status::Ok();
   }
   return WriteBulkBlock(bulk, seq);
 }
 
+// Puts the held tail's rows before the block being filled, and deletes them from the tail.
+Status Journal::Impl::TakeHeldTail(Bulk* bulk) {
+  Bulk taken;
+  taken.body.reserve(static_cast<size_t>(bulk->tail_bytes) + bulk->body.size());
+  Stmt rows;
+  GLASSBOX_RETURN_IF_ERROR(
+      rows.Prepare(db_, "SELECT seq, state, recorded_at_ms, line FROM tail ORDER BY seq"));
+  Status st;
+  while (rows.Step(&st)) {
+    taken.seqs.push_back(rows.Int(0));
+    taken.states.push_back(static_cast<char>(rows.Int(1)));
+    taken.ms.push_back(rows.Int(2));
+    taken.body.append(rows.Text(3)).push_back('\n');
+    taken.ends.push_back(taken.body.size());
+  }
+  GLASSBOX_RETURN_IF_ERROR(st);
+  if (!taken.seqs.empty()) {
+    Stmt del;
+    GLASSBOX_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM tail WHERE seq <= ?"));
+    del.Bind(1, taken.seqs.back());
+    GLASSBOX_RETURN_IF_ERROR(del.Exec());
+  }
+  const size_t offset = taken.body.size();
+  taken.body.append(bulk->body);
+  for (size_t end : bulk->ends) taken.ends.push_back(offset + end);
+  taken.states.append(bulk->states);
+  taken.seqs.insert(taken.seqs.end(), bulk->seqs.begin(), bulk->seqs.end());
+  taken.ms.insert(taken.ms.end(), bulk->ms.begin(), bulk->ms.end());
+  bulk->body.swap(taken.body);
+  bulk->ends.swap(taken.ends);
+  bulk->states.swap(taken.states);
+  bulk->seqs.swap(taken.seqs);
+  bulk->ms.swap(taken.ms);
+  bulk->tail_rows = bulk->tail_bytes = 0;
+  held_bytes_ = 0;
+  return Status::Ok();
+}
+
 Status Journal::Impl::WriteBulkBlock(Bulk* bulk, int64_t* seq) {
-  const int64_t count = static_cast<int64_t>(bulk->ends.size());
-  std::vector<int64_t> seqs(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) seqs[static_cast<size_t>(i)] = bulk->next_seq + i;
+  if (bulk->tail_rows > 0) GLASSBOX_RETURN_IF_ERROR(TakeHeldTail(bulk));
   auto frame =
       detail::CompressBlock(bulk->body, bulk->target.level == 0 ? options_.seal_compression_level
                                                                 : options_.merge_compression_level);
   if (!frame.ok()) return frame.status();
   auto [min_ms, max_ms] = std::minmax_element(bulk->ms.begin(), bulk->ms.end());
-  GLASSBOX_RETURN_IF_ERROR(InsertBlock(bulk->target.level, seqs, bulk->states, frame.value(),
+  GLASSBOX_RETURN_IF_ERROR(InsertBlock(bulk->target.level, bulk->seqs, bulk->states, frame.value(),
                                        static_cast<int64_t>(bulk->body.size()), *min_ms, *max_ms));
-  *seq = seqs.back();
-  bulk->next_seq += count;
+  *seq = std::max(*seq, bulk->seqs.back());
   ++bulk->blocks;
   bulk->body.clear();
   bulk->states.clear();
+  bulk->seqs.clear();
   bulk->ms.clear();
   bulk->ends.clear();
   return Status::Ok();
@@ -92,7 +149,7 @@ Status Journal::Impl::SpillBulk(Bulk* bulk, int64_t* seq) {
     std::string_view line(bulk->body.data() + begin, bulk->ends[i] - begin - 1);
     begin = bulk->ends[i];
     NewEvent e{line, static_cast<EventState>(bulk->states[i]), bulk->ms[i], {}};
-    *seq = bulk->next_seq++;
+    *seq = bulk->seqs[i];
     GLASSBOX_RETURN_IF_ERROR(InsertOne(e, *seq));
   }
   return Status::Ok();

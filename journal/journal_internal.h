@@ -101,21 +101,26 @@ class Journal::Impl {
   Status CountTail(int64_t limit, int64_t* rows);  // up to `limit`
   Status SealHeldTail();
   Status FoldLowerLevels();
-  // A bulk append into an empty tail writes whole blocks straight from the events instead of
-  // tail rows that sealing reads back (bulk_append.cc).
+  // A bulk append into an empty tail (or a held one) writes whole blocks straight from the
+  // events instead of tail rows that sealing reads back (bulk_append.cc).
   struct Bulk {
     bool direct = false;  // every event so far went into blocks (none into the tail)
     SealTarget target{};
     int64_t next_seq = 0;
-    std::string body, states;  // the block being filled: lines, one state byte each
-    std::vector<int64_t> ms;   // each line's recorded_at
-    std::vector<size_t> ends;  // where each line ends in body
-    int blocks = 0;            // written so far
+    std::string body, states;   // the block being filled: lines, one state byte each
+    std::vector<int64_t> seqs;  // each line's seq
+    std::vector<int64_t> ms;    // each line's recorded_at
+    std::vector<size_t> ends;   // where each line ends in body
+    int blocks = 0;             // written so far
+    // A held tail's rows, which go first into the first block (and stay if none fills).
+    int64_t tail_rows = 0, tail_bytes = 0;
   };
   Status StartBulk(Bulk* bulk);
   Status AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq);
   Status WriteBulkBlock(Bulk* bulk, int64_t* seq);
   Status SpillBulk(Bulk* bulk, int64_t* seq);
+  Status HeldTailSize(Bulk* bulk);
+  Status TakeHeldTail(Bulk* bulk);
   Status LevelIsEmpty(int level, bool* empty);
   Status SealOnce(const SealTarget& target, bool force, bool* sealed);
   Status MergeLevel(int level, int fan_in, bool force, bool* merged);

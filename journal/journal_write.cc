@@ -72,6 +72,7 @@ Status Journal::Impl::InsertOne(const NewEvent& e, int64_t seq) {
   insert_tail_.Bind(3, e.recorded_at_ms);
   insert_tail_.BindBlob(4, e.line);
   GLASSBOX_RETURN_IF_ERROR(insert_tail_.Exec());
+  if (holding_) held_bytes_ += static_cast<int64_t>(e.line.size()) + 1;
   return ApplySpan(e);
 }
 
@@ -101,7 +102,6 @@ Status Journal::Impl::Append(const std::vector<NewEvent>& events, std::vector<in
     for (const NewEvent& e : events) {
       seq = next++;
       GLASSBOX_RETURN_IF_ERROR(InsertOne(e, seq));
-      if (holding_) held_bytes_ += static_cast<int64_t>(e.line.size()) + 1;
       if (seqs) seqs->push_back(seq);
     }
     if (ledger) GLASSBOX_RETURN_IF_ERROR(InsertLedger(*ledger));
@@ -124,6 +124,8 @@ Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& 
   {
     // Its buffers (a block's text, ~3 MB) go before the merges below, which hold their own.
     Bulk bulk;
+    // A held tail's rows it takes into a block live on there (bulk_append.cc).
+    detail::MovingRows moving(db_, fast_moves_ && holding_);
     Transaction txn(db_);
     GLASSBOX_RETURN_IF_ERROR(txn.Begin(true));
     GLASSBOX_RETURN_IF_ERROR(StartBulk(&bulk));

@@ -93,7 +93,8 @@ GLASSBOX_EXPORT glassbox_status glassbox_options_set_full_durability(glassbox_op
 
 /* Nonzero: buffered mode. Record, start and complete only queue the event for a background
  * writer, so the calling thread never waits on disk; glassbox_flush and glassbox_recorder_close
- * write the queue out. Events still queued are lost if the process is killed. At most
+ * write the queue out. The writer writes 4,096 events at a time, or whatever has waited a
+ * second; events still queued are lost if the process is killed. At most
  * `max_events` wait (0: the default, 100000); beyond that an event is dropped (counted and
  * reported as GLASSBOX_BUSY) rather than block the host. */
 GLASSBOX_EXPORT glassbox_status glassbox_options_set_buffered(glassbox_options* o, int enabled,

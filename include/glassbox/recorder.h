@@ -28,7 +28,9 @@ struct RecorderOptions {
   // Survive power loss too (synchronous=FULL), not just a killed process. Slower.
   bool full_durability = false;
   // Buffered mode: record() only queues the event for a background writer, so the host
-  // thread never waits on disk. Events not yet written are lost if the process is killed;
+  // thread never waits on disk. The writer writes 4,096 events at a time (one journal block,
+  // compressed once), or whatever has waited a second. Events not yet written are lost if the
+  // process is killed;
   // Flush() and the Recorder's destructor write them out. At most `buffer_max_events` wait;
   // beyond that record() drops the event (counted) rather than block.
   bool buffered = false;

@@ -589,6 +589,43 @@ TEST_F(BulkAppendTest, ASpanChangeSendsThatEventAndEveryLaterOneThroughTheTail) 
   EXPECT_EQ(spans, 1);
 }
 
+// A held tail (Options::hold_tail, a buffered recorder's) is older than every event of a bulk
+// append and newer than every block: its rows go first into the append's first block, each
+// compressed once, states kept. An append that fills no block leaves them where they are.
+TEST_F(BulkAppendTest, AHeldTailGoesFirstIntoTheFirstBlockTheAppendFills) {
+  options_.hold_tail = true;
+  Reopen();
+  CountWrittenBlocks();
+  std::vector<int64_t> held = AppendRange(1, 5);
+  ASSERT_TRUE(j_->SetStates({held[1]}, EventState::kSent, nullptr).ok());
+  ASSERT_TRUE(Bulk(6, 10).ok());  // 10 events in all, a level-2 block is 16: all stay rows
+  EXPECT_EQ(Blocks(), 0);
+  EXPECT_EQ(TailRows(), 10);
+  ASSERT_TRUE(detail::Exec(j_->db(),
+                           "CREATE TEMP TABLE rows_written(seq); CREATE TEMP TRIGGER "
+                           "count_rows AFTER INSERT ON main.tail BEGIN INSERT INTO "
+                           "rows_written VALUES (new.seq); END;")
+                  .ok());
+  ASSERT_TRUE(Bulk(11, 20).ok());  // the 10 rows and 11-16 make one block; 17-20 stay rows
+  // 11-16 went into the block without being tail rows first.
+  EXPECT_EQ(Count("SELECT count(*) FROM rows_written WHERE seq BETWEEN 11 AND 16"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM rows_written"), 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM blocks WHERE level = 2 AND first_seq = 1 AND "
+                  "last_seq = 16 AND count = 16"),
+            1);
+  EXPECT_EQ(Blocks(), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM temp.written"), 1);
+  EXPECT_EQ(Count("SELECT min(seq) FROM tail"), 17);
+  EXPECT_EQ(TailRows(), 4);
+  EXPECT_EQ(Lines(), Expected(1, 20));
+  EXPECT_EQ(Lines({.state = EventState::kSent}), std::vector<std::string>{Line(2)});
+  std::vector<int64_t> one_to_twenty(20);
+  std::iota(one_to_twenty.begin(), one_to_twenty.end(), 1);
+  EXPECT_EQ(Seqs(), one_to_twenty);
+  std::string report;
+  EXPECT_TRUE(j_->IntegrityCheck(&report).ok()) << report;
+}
+
 TEST_F(BulkAppendTest, AFailedBulkAppendLeavesNoBlockAndNoSeqBehind) {
   ASSERT_FALSE(Bulk(1, 40, 0, /*fail_at=*/37).ok());  // after two whole blocks were written
   EXPECT_EQ(Blocks(), 0);

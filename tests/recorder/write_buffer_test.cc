@@ -1,0 +1,94 @@
+// Buffered mode's writer: whole batches, the rest held until it has waited long enough, a
+// Flush() or the buffer's end.
+#include "recorder/write_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <numeric>
+#include <vector>
+
+namespace glassbox::recorder {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Records the size of every batch the writer appends, and lets a test wait for a total.
+class Batches {
+ public:
+  WriteBuffer::AppendFn Append() {
+    return [this](const std::vector<journal::NewEvent>& events) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sizes_.push_back(events.size());
+      appended_.notify_all();
+      return Status::Ok();
+    };
+  }
+  // The sizes once `events` were appended in all (a generous bound, so a broken writer fails
+  // the test instead of hanging it).
+  std::vector<size_t> WaitFor(size_t events) {
+    std::unique_lock<std::mutex> lock(mu_);
+    appended_.wait_for(lock, std::chrono::seconds(60), [&] { return Total() >= events; });
+    return sizes_;
+  }
+  std::vector<size_t> Sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sizes_;
+  }
+
+ private:
+  size_t Total() const { return std::accumulate(sizes_.begin(), sizes_.end(), size_t{0}); }
+  std::mutex mu_;
+  std::condition_variable appended_;
+  std::vector<size_t> sizes_;
+};
+
+PendingEvent AnEvent() {
+  return {"{}", journal::EventState::kPending, 0, journal::SpanChange::Kind::kNone, "", {}};
+}
+
+TEST(WriteBuffer, WritesWholeBatchesAndHoldsTheRestUntilFlush) {
+  Batches batches;
+  WriteBuffer buffer(batches.Append(), 1000, /*batch_events=*/4,
+                     /*max_hold=*/milliseconds(3600000));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(buffer.Enqueue(AnEvent()));
+  std::vector<size_t> before = batches.WaitFor(8);
+  ASSERT_EQ(std::accumulate(before.begin(), before.end(), size_t{0}), 8u);
+  for (size_t size : before) EXPECT_EQ(size % 4, 0u) << size;
+  // The other two are not due: no whole batch, no Flush, and they have not waited an hour.
+  EXPECT_EQ(batches.Sizes(), before);
+  ASSERT_TRUE(buffer.Flush().ok());
+  std::vector<size_t> after = batches.Sizes();
+  ASSERT_EQ(after.size(), before.size() + 1);
+  EXPECT_EQ(after.back(), 2u);
+}
+
+TEST(WriteBuffer, WritesWhatHasWaitedTheLongestItMay) {
+  Batches batches;
+  WriteBuffer buffer(batches.Append(), 1000, /*batch_events=*/500, /*max_hold=*/milliseconds(20));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(buffer.Enqueue(AnEvent()));
+  EXPECT_EQ(batches.WaitFor(3), std::vector<size_t>{3});  // no Flush(): written by the timer
+}
+
+TEST(WriteBuffer, ClosingWritesWhatItHeld) {
+  Batches batches;
+  {
+    WriteBuffer buffer(batches.Append(), 1000, 4, milliseconds(3600000));
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(buffer.Enqueue(AnEvent()));
+  }
+  EXPECT_EQ(batches.Sizes(), std::vector<size_t>{3});
+}
+
+// A batch bigger than half the buffer would leave the host no room to fill the next one:
+// with room for 6, batches of 3.
+TEST(WriteBuffer, BatchesFitInHalfTheBuffer) {
+  Batches batches;
+  WriteBuffer buffer(batches.Append(), 6, 4096, milliseconds(3600000));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(buffer.Enqueue(AnEvent()));
+  EXPECT_EQ(batches.WaitFor(3), std::vector<size_t>{3});
+}
+
+}  // namespace
+}  // namespace glassbox::recorder
