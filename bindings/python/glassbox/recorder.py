@@ -67,7 +67,8 @@ class Recorder:
         runtime_name, runtime_version: default "python" and this interpreter's version.
         full_durability: survive power loss too (fsync per event); slower.
         buffered: queue events for a background writer so record() never waits on disk;
-            flush() and close() write them out (queued events die with a killed process).
+            it writes 4,096 at a time or whatever has waited a second, and flush() and
+            close() write the rest (queued events die with a killed process).
         buffer_max_events: how many may wait in buffered mode (None: the library's default);
             beyond that an event is dropped and counted rather than block.
         errors: "warn" (default), "raise" or "ignore"; see the module docstring.
