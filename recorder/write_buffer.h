@@ -5,8 +5,9 @@
 // destructor write everything out.
 //
 // The writer waits for whole batches (a journal block's worth, written straight into one
-// block) and wakes the host's side only for those; an event that has waited `max_hold` is
-// written with everything queued, so a quiet host loses at most that much on a crash.
+// block), and the host wakes it only for its first event and for each whole batch; an event
+// that has waited `max_hold` is written with everything queued, so a quiet host loses at most
+// that much on a crash.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -36,8 +37,9 @@ class WriteBuffer {
   // a damaged one); it must stay callable for the buffer's life.
   using AppendFn = std::function<Status(const std::vector<journal::NewEvent>&)>;
   // At most `max_events` wait; beyond that Enqueue refuses (the caller counts a drop) instead
-  // of blocking the host. Batches are multiples of `batch_events` unless an event has waited
-  // `max_hold`, Flush() is called or the buffer closes.
+  // of blocking the host. Batches are multiples of `batch_events` (at most half of
+  // `max_events`) unless an event has waited `max_hold`, Flush() is called or the buffer
+  // closes.
   WriteBuffer(AppendFn append, size_t max_events, size_t batch_events,
               std::chrono::milliseconds max_hold);
   ~WriteBuffer();
