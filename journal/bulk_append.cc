@@ -21,15 +21,16 @@ using detail::Stmt;
 Status Journal::Impl::StartBulk(Bulk* bulk) {
   bulk->direct = false;
   GLASSBOX_RETURN_IF_ERROR(NextSeq(&bulk->next_seq));
+  bool any = false;
   {
     ResetGuard guard(count_tail_);
     count_tail_.Bind(1, 1);
     Status st;
-    bool any = count_tail_.Step(&st) && count_tail_.Int(0) > 0;
+    any = count_tail_.Step(&st) && count_tail_.Int(0) > 0;
     GLASSBOX_RETURN_IF_ERROR(st);
-    if (any && !holding_) return Status::Ok();
   }
-  GLASSBOX_RETURN_IF_ERROR(HeldTailSize(bulk));
+  if (any && !holding_) return Status::Ok();
+  if (any) GLASSBOX_RETURN_IF_ERROR(HeldTailSize(bulk));  // an empty tail has nothing to count
   int level = 0;
   for (int above = 1; above < 3; ++above) {
     bool empty = false;
