@@ -155,7 +155,7 @@ Result<std::string> Recorder::Impl::Store(recorder::EventParts& parts, int64_t n
   auto state = consent == journal::Consent::kLocal ? journal::EventState::kLocal
                                                    : journal::EventState::kPending;
   if (buffer) {
-    if (!buffer->Enqueue({std::move(line), state, now_ms, span.kind, std::string(span.span_id)})) {
+    if (!buffer->Enqueue({line, state, now_ms, span})) {
       ++dropped;
       return Status::Busy("glassbox: write buffer full; event dropped");
     }

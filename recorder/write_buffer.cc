@@ -1,9 +1,39 @@
 #include "recorder/write_buffer.h"
 
 #include <algorithm>
-#include <iterator>
+
+#include "base/memory.h"
 
 namespace glassbox::recorder {
+
+void QueuedEvents::Add(const journal::NewEvent& event, std::chrono::steady_clock::time_point now) {
+  entries.push_back({text.size(), event.line.size(), event.span.span_id.size(), event.state,
+                     event.recorded_at_ms, event.span.kind, now});
+  base::AppendGrowing(text, event.line);
+  text.append(event.span.span_id);
+}
+
+void QueuedEvents::MoveFront(size_t n, QueuedEvents* out) {
+  if (n == 0) return;
+  const Entry& last = entries[n - 1];
+  const size_t bytes = last.offset + last.line_size + last.span_id_size;
+  const size_t base = out->text.size();
+  base::AppendGrowing(out->text, std::string_view(text).substr(0, bytes));
+  for (size_t i = 0; i < n; ++i) {
+    out->entries.push_back(entries[i]);
+    out->entries.back().offset += base;
+  }
+  text.erase(0, bytes);
+  entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(n));
+  for (Entry& e : entries) e.offset -= bytes;
+}
+
+journal::NewEvent QueuedEvents::At(size_t i) const {
+  const Entry& e = entries[i];
+  std::string_view line = std::string_view(text).substr(e.offset, e.line_size);
+  std::string_view span_id = std::string_view(text).substr(e.offset + e.line_size, e.span_id_size);
+  return {line, e.state, e.recorded_at_ms, {e.span_kind, span_id}};
+}
 
 WriteBuffer::WriteBuffer(AppendFn append, size_t max_events, size_t batch_events,
                          std::chrono::milliseconds max_hold)
@@ -24,13 +54,12 @@ WriteBuffer::~WriteBuffer() {
   thread_.join();  // Run() drains the queue before it returns
 }
 
-bool WriteBuffer::Enqueue(PendingEvent event) {
+bool WriteBuffer::Enqueue(const journal::NewEvent& event) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= max_events_) return false;
-    event.queued_at = std::chrono::steady_clock::now();
-    queue_.push_back(std::move(event));
+    queue_.Add(event, std::chrono::steady_clock::now());
     ++enqueued_;
     // The writer waits for the first event (to time its wait) and for whole batches; waking
     // it for every event cost the host a futex call each.
@@ -56,37 +85,34 @@ uint64_t WriteBuffer::failed_events() const {
   return failed_;
 }
 
-Status WriteBuffer::WriteBatch(std::vector<PendingEvent>& batch) {
+Status WriteBuffer::WriteBatch(const QueuedEvents& batch) {
   std::vector<journal::NewEvent> events;
   events.reserve(batch.size());
-  for (const auto& e : batch) {
-    events.push_back({e.line, e.state, e.recorded_at_ms, {e.span_kind, e.span_id}});
-  }
+  for (size_t i = 0; i < batch.size(); ++i) events.push_back(batch.At(i));
   return append_(events);
 }
 
-void WriteBuffer::TakeDue(std::vector<PendingEvent>* batch) {
+void WriteBuffer::TakeDue(QueuedEvents* batch) {
   size_t take = queue_.size();
-  const bool everything = stop_ || flush_to_ > written_ ||
-                          std::chrono::steady_clock::now() - queue_.front().queued_at >= max_hold_;
+  const bool everything =
+      stop_ || flush_to_ > written_ ||
+      std::chrono::steady_clock::now() - queue_.entries.front().queued_at >= max_hold_;
   if (!everything) take -= take % batch_events_;
   if (take == 0) return;
   if (take == queue_.size()) {
-    batch->swap(queue_);
+    std::swap(*batch, queue_);  // the host fills the buffers the last batch left
     return;
   }
-  auto end = queue_.begin() + static_cast<std::ptrdiff_t>(take);
-  batch->assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
-  queue_.erase(queue_.begin(), end);
+  queue_.MoveFront(take, batch);
 }
 
 void WriteBuffer::Run() {
-  std::vector<PendingEvent> batch;
+  QueuedEvents batch;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopped, and everything is written
-    wake_.wait_until(lock, queue_.front().queued_at + max_hold_, [&] {
+    wake_.wait_until(lock, queue_.entries.front().queued_at + max_hold_, [&] {
       return stop_ || flush_to_ > written_ || queue_.size() >= batch_events_;
     });
     TakeDue(&batch);

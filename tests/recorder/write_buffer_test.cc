@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <numeric>
+#include <string>
 #include <vector>
 
 namespace glassbox::recorder {
@@ -45,9 +46,7 @@ class Batches {
   std::vector<size_t> sizes_;
 };
 
-PendingEvent AnEvent() {
-  return {"{}", journal::EventState::kPending, 0, journal::SpanChange::Kind::kNone, "", {}};
-}
+journal::NewEvent AnEvent() { return {"{}", journal::EventState::kPending, 0, {}}; }
 
 TEST(WriteBuffer, WritesWholeBatchesAndHoldsTheRestUntilFlush) {
   Batches batches;
@@ -88,6 +87,38 @@ TEST(WriteBuffer, BatchesFitInHalfTheBuffer) {
   WriteBuffer buffer(batches.Append(), 6, 4096, milliseconds(3600000));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(buffer.Enqueue(AnEvent()));
   EXPECT_EQ(batches.WaitFor(3), std::vector<size_t>{3});
+}
+
+// The queue keeps every line and span id in one buffer; a batch taken from its front must
+// leave the rest readable, and arrive with its own bytes.
+TEST(QueuedEvents, MovingTheFrontKeepsEveryLineAndSpanId) {
+  QueuedEvents queue, batch;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> lines, spans;
+  for (int i = 0; i < 5; ++i) {
+    lines.push_back("{\"n\":" + std::to_string(i) + std::string(static_cast<size_t>(i), ' ') + "}");
+    spans.push_back(i % 2 ? "span-" + std::to_string(i) : "");
+    queue.Add({lines.back(),
+               journal::EventState::kLocal,
+               100 + i,
+               {i % 2 ? journal::SpanChange::Kind::kOpen : journal::SpanChange::Kind::kNone,
+                spans.back()}},
+              now);
+  }
+  batch.Add({"{\"held\":1}", journal::EventState::kPending, 7, {}}, now);
+  queue.MoveFront(3, &batch);
+  ASSERT_EQ(batch.size(), 4u);
+  ASSERT_EQ(queue.size(), 2u);
+  EXPECT_EQ(batch.At(0).line, "{\"held\":1}");
+  for (size_t i = 0; i < 5; ++i) {
+    journal::NewEvent e = i < 3 ? batch.At(i + 1) : queue.At(i - 3);
+    EXPECT_EQ(e.line, lines[i]) << i;
+    EXPECT_EQ(e.span.span_id, spans[i]) << i;
+    EXPECT_EQ(e.recorded_at_ms, 100 + static_cast<int64_t>(i)) << i;
+    EXPECT_EQ(e.state, journal::EventState::kLocal) << i;
+    EXPECT_EQ(e.span.kind,
+              i % 2 ? journal::SpanChange::Kind::kOpen : journal::SpanChange::Kind::kNone);
+  }
 }
 
 }  // namespace
