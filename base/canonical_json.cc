@@ -49,17 +49,42 @@ void WriteString(const std::string& s, std::string& out) {
   out.push_back('"');
 }
 
+void WriteMember(const std::string& key, const nlohmann::json& value, bool first,
+                 std::string& out) {
+  if (!first) out.push_back(',');
+  WriteString(key, out);
+  out.push_back(':');
+  Write(value, out);
+}
+
+// An object's map keeps its keys in UTF-8 byte order, which is code point order. UTF-16
+// order differs from it only where a surrogate (for U+10000 and above) meets U+E000-U+FFFF,
+// so for keys without either (no byte from 0xEE up) the map's order is RFC 8785's, and the
+// keys need no conversion and no sort: most objects hashed on the record path.
+bool MapOrderIsUtf16Order(const nlohmann::json& v) {
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    for (char c : it.key()) {
+      if (static_cast<unsigned char>(c) >= 0xEE) return false;
+    }
+  }
+  return true;
+}
+
 void WriteObject(const nlohmann::json& v, std::string& out) {
-  std::vector<std::pair<std::u16string, const std::string*>> keys;
-  keys.reserve(v.size());
-  for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16Units(it.key()), &it.key());
-  std::sort(keys.begin(), keys.end());
   out.push_back('{');
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i) out.push_back(',');
-    WriteString(*keys[i].second, out);
-    out.push_back(':');
-    Write(v.at(*keys[i].second), out);
+  if (MapOrderIsUtf16Order(v)) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      WriteMember(it.key(), it.value(), it == v.begin(), out);
+    }
+  } else {
+    std::vector<std::pair<std::u16string, nlohmann::json::const_iterator>> keys;
+    keys.reserve(v.size());
+    for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16Units(it.key()), it);
+    std::sort(keys.begin(), keys.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < keys.size(); ++i) {
+      WriteMember(keys[i].second.key(), keys[i].second.value(), i == 0, out);
+    }
   }
   out.push_back('}');
 }

@@ -144,8 +144,10 @@ class Walker {
 
 std::string HashValue(schema::Privacy privacy, const nlohmann::json& value,
                       const std::string& hmac_key) {
-  std::string bytes = value.is_string() ? value.get<std::string>() : base::CanonicalJson(value);
-  return schema::DigestFor(privacy, bytes, hmac_key);
+  if (value.is_string()) {
+    return schema::DigestFor(privacy, value.get_ref<const std::string&>(), hmac_key);
+  }
+  return schema::DigestFor(privacy, base::CanonicalJson(value), hmac_key);
 }
 
 Result<Anonymized> Anonymize(const schema::Schema& schema, const nlohmann::json& input,

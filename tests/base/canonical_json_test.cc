@@ -33,6 +33,21 @@ TEST(CanonicalJson, SortsKeysByUtf16CodeUnits) {
   EXPECT_EQ(CanonicalJson(v), "{\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":1}");
 }
 
+// Keys below U+E000 keep the object's own (UTF-8 byte) order; one key at or above it sends
+// the whole object through the UTF-16 sort.
+TEST(CanonicalJson, KeysBelowUE000SortAsTheirBytesDo) {
+  nlohmann::json v = {{"z", 1}, {"\xed\x9f\xbf", 2}, {"caf\xc3\xa9", 3}, {"a", 4}, {"A", 5}};
+  EXPECT_EQ(CanonicalJson(v), "{\"A\":5,\"a\":4,\"caf\xc3\xa9\":3,\"z\":1,\"\xed\x9f\xbf\":2}");
+  v["\xf0\x9f\x98\x80"] = 6;  // U+1F600 (D83D DE00) after U+D7FF
+  EXPECT_EQ(
+      CanonicalJson(v),
+      "{\"A\":5,\"a\":4,\"caf\xc3\xa9\":3,\"z\":1,\"\xed\x9f\xbf\":2,\"\xf0\x9f\x98\x80\":6}");
+  v["\xef\xbf\xbf"] = 7;  // U+FFFF sorts after the surrogate pair D83D DE00
+  EXPECT_EQ(CanonicalJson(v),
+            "{\"A\":5,\"a\":4,\"caf\xc3\xa9\":3,\"z\":1,\"\xed\x9f\xbf\":2,"
+            "\"\xf0\x9f\x98\x80\":6,\"\xef\xbf\xbf\":7}");
+}
+
 TEST(CanonicalJson, EscapesControlCharactersInLowercaseHex) {
   EXPECT_EQ(CanonicalJson(nlohmann::json("a\x1f\n")), "\"a\\u001f\\n\"");
 }
