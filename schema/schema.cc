@@ -170,7 +170,10 @@ Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string 
 
 template <typename Adapter>
 Status Schema::ValidateWith(const Adapter& adapter) const {
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  // valijson caches each `pattern`'s compiled std::regex in its Validator: a Validator per
+  // call compiled every pattern again for every event. One per thread, as a Validator is not
+  // safe to share; its cache holds patterns, never values.
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   bool ok = false;
   try {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace glassbox::schema {
 namespace {
@@ -188,6 +189,27 @@ TEST_F(SchemaTest, EnumPatternLengthAndRangeLimitsAreEnforcedWithoutEchoingValue
     EXPECT_THAT(st.message(), HasSubstr("iglu:com.acme/test/jsonschema/1-0-0"));
     EXPECT_THAT(st.message(), Not(HasSubstr("CANARY"))) << st.message();
   }
+}
+
+// Each thread validates with one valijson Validator, whose cache of compiled patterns every
+// schema shares: two schemas with different patterns on the same field must each keep its own,
+// on any thread, however their events interleave.
+TEST_F(SchemaTest, SchemasSharingAThreadsValidatorEachKeepTheirOwnPattern) {
+  auto upper = MustCompile(
+      Doc({{"code", {{"type", "string"}, {"pattern", "^[A-Z]+$"}, {"x-privacy", "clear"}}}}));
+  auto digits = MustCompile(
+      Doc({{"code", {{"type", "string"}, {"pattern", "^[0-9]+$"}, {"x-privacy", "clear"}}}}));
+  auto check = [&] {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(upper->Validate({{"code", "ABC"}}).ok());
+      EXPECT_FALSE(upper->Validate({{"code", "123"}}).ok());
+      EXPECT_TRUE(digits->Validate({{"code", "123"}}).ok());
+      EXPECT_FALSE(digits->Validate({{"code", "ABC"}}).ok());
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
 }
 
 TEST_F(SchemaTest, MapWithClassifiedAdditionalPropertiesIsAllowed) {
