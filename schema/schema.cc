@@ -174,18 +174,20 @@ Status Schema::ValidateWith(const Adapter& adapter) const {
   // call compiled every pattern again for every event. One per thread, as a Validator is not
   // safe to share; its cache holds patterns, never values.
   thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
-  valijson::ValidationResults results;
-  bool ok = false;
+  // Valid events are checked without a results object (an empty std::deque allocates); a
+  // refused one is checked again with it, for the words of the error.
+  std::optional<valijson::ValidationResults> results;
   try {
-    ok = validator.validate(validator_->compiled, adapter, &results);
+    if (validator.validate(validator_->compiled, adapter, nullptr)) return Status::Ok();
+    results.emplace();
+    if (validator.validate(validator_->compiled, adapter, &*results)) return Status::Ok();
   } catch (const std::exception& e) {
     return Status::InvalidEvent(key_.Uri() + ": validation failed: " + e.what());
   }
-  if (ok) return Status::Ok();
   // valijson reports the enclosing failures first; the innermost is the most specific.
   valijson::ValidationResults::Error error, innermost;
   size_t depth = 0;
-  while (results.popError(error)) {
+  while (results->popError(error)) {
     if (error.context.size() >= depth) {
       depth = error.context.size();
       innermost = error;
