@@ -9,6 +9,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "schema/formats.h"
 #include "schema/schema_internal.h"
 
 namespace glassbox::schema {
@@ -20,6 +21,10 @@ struct Schema::Validator {
 Schema::~Schema() = default;
 
 namespace {
+
+// valijson's words for a string its `pattern` refused.
+constexpr std::string_view kPatternRefused =
+    "Failed to match regex specified by 'pattern' constraint.";
 
 // A SchemaVer part has at most this many digits, so it fits an int with room to spare.
 constexpr size_t kMaxVerDigits = 9;
@@ -157,6 +162,7 @@ Result<std::unique_ptr<Schema>> Schema::Compile(nlohmann::json doc, std::string 
   // above already proved every $ref is local, so validate a copy without it.
   nlohmann::json for_validator = s->doc_;
   for_validator.erase("$id");
+  detail::RewriteFormats(for_validator);
   s->validator_ = std::make_unique<Validator>();
   try {
     valijson::SchemaParser parser(DraftOf(s->doc_));
@@ -191,6 +197,12 @@ Status Schema::ValidateWith(const Adapter& adapter) const {
     if (error.context.size() >= depth) {
       depth = error.context.size();
       innermost = error;
+    }
+  }
+  // A checked format travels as a pattern (schema/formats.h); its refusal is worded as one.
+  if (innermost.description == kPatternRefused) {
+    if (auto format = detail::FormatAt(*root_, doc_, innermost.context)) {
+      innermost.description = "String should be a valid " + *format;
     }
   }
   return Status::InvalidEvent(key_.Uri() + ": field " + FieldPath(innermost.context) + ": " +

@@ -212,6 +212,61 @@ TEST_F(SchemaTest, SchemasSharingAThreadsValidatorEachKeepTheirOwnPattern) {
   other.join();
 }
 
+// valijson checks date, time and date-time; they reach it as patterns (schema/formats.h),
+// with its words and its rules, and a null where the type allows one.
+TEST_F(SchemaTest, DateAndTimeFormatsAreEnforcedAndWordedAsValijsonWordsThem) {
+  auto formatted = [](const char* format) {
+    return json{{"type", {"string", "null"}}, {"format", format}, {"x-privacy", "clear"}};
+  };
+  auto s = MustCompile(Doc({{"at", formatted("date-time")},
+                            {"day", formatted("date")},
+                            {"clock", formatted("time")},
+                            {"mail", formatted("email")}}));
+  for (const char* at : {"2026-12-08T01:02:03Z", "2024-02-29T23:59:60.5+05:30",
+                         "2026-12-08t01:02:03z", "12026-04-30T00:00:00-11:00"}) {
+    EXPECT_TRUE(s->Validate({{"at", at}}).ok()) << at;
+  }
+  EXPECT_TRUE(s->Validate({{"at", nullptr}, {"day", nullptr}, {"clock", nullptr}}).ok());
+  EXPECT_TRUE(s->Validate({{"day", "2026-01-31"}, {"clock", "16:52:45+02:00"}}).ok());
+  EXPECT_TRUE(s->Validate({{"mail", "not checked"}}).ok());  // nor by valijson
+  const std::vector<std::pair<json, std::string>> bad = {
+      {{{"at", "2026-02-30T01:02:03Z"}}, "/at: String should be a valid date-time"},
+      {{{"at", "2026-04-31T00:00:00Z"}}, "/at: String should be a valid date-time"},
+      {{{"at", "2026-13-01T00:00:00Z"}}, "/at: String should be a valid date-time"},
+      {{{"at", "2026-12-08 01:02:03Z"}}, "/at: String should be a valid date-time"},
+      {{{"at", "2026-12-08T01:02:03|02:00"}}, "/at: String should be a valid date-time"},
+      {{{"at", "CANARY"}}, "/at: String should be a valid date-time"},
+      {{{"at", "2026-12-08T01:02:03Z\n"}}, "/at: String should be a valid date-time"},
+      {{{"day", "2026-06-31"}}, "/day: String should be a valid date"},
+      {{{"clock", "24:00:00Z"}}, "/clock: String should be a valid time"},
+  };
+  for (const auto& [data, words] : bad) {
+    Status st = s->Validate(data);
+    ASSERT_FALSE(st.ok()) << data.dump();
+    EXPECT_THAT(st.message(), HasSubstr("field " + words)) << st.message();
+    EXPECT_THAT(st.message(), Not(HasSubstr("CANARY"))) << st.message();
+  }
+}
+
+// The rewrite reaches formats in items and definitions, keeps a schema's own pattern beside
+// the format's, and leaves values that only look like schemas (an enum's) alone.
+TEST_F(SchemaTest, FormatsAreFoundInEverySubschemaAndOnlyThere) {
+  json day = {{"type", "string"}, {"format", "date"}, {"x-privacy", "clear"}};
+  auto s = MustCompile(Doc(
+      {{"days", {{"type", "array"}, {"items", {{"$ref", "#/definitions/day"}}}}},
+       {"this_year",
+        {{"type", "string"}, {"pattern", "^2026-"}, {"format", "date"}, {"x-privacy", "clear"}}},
+       {"shape", {{"enum", {{{"format", "date"}}}}, {"x-privacy", "clear"}}}},
+      {{"definitions", {{"day", day}}}}));
+  EXPECT_TRUE(s->Validate({{"days", {"2026-01-01", "2026-02-28"}}}).ok());
+  Status st = s->Validate({{"days", {"2026-01-01", "2026-02-30"}}});
+  EXPECT_THAT(st.message(), HasSubstr("field /days/1: String should be a valid date"));
+  EXPECT_TRUE(s->Validate({{"this_year", "2026-03-01"}}).ok());
+  EXPECT_FALSE(s->Validate({{"this_year", "2025-03-01"}}).ok());  // its own pattern
+  EXPECT_FALSE(s->Validate({{"this_year", "2026-02-30"}}).ok());  // the format's
+  EXPECT_TRUE(s->Validate({{"shape", {{"format", "date"}}}}).ok());
+}
+
 TEST_F(SchemaTest, MapWithClassifiedAdditionalPropertiesIsAllowed) {
   json labels = {{"type", "object"},
                  {"additionalProperties", {{"type", "string"}, {"x-privacy", "md5"}}}};
