@@ -13,6 +13,11 @@ void QueuedEvents::Add(const journal::NewEvent& event, std::chrono::steady_clock
   text.append(event.span.span_id);
 }
 
+void QueuedEvents::Reserve(size_t events) {
+  entries.reserve(events);
+  text.reserve(events * kTypicalLineBytes);
+}
+
 void QueuedEvents::MoveFront(size_t n, QueuedEvents* out) {
   if (n == 0) return;
   const Entry& last = entries[n - 1];
@@ -42,6 +47,7 @@ WriteBuffer::WriteBuffer(AppendFn append, size_t max_events, size_t batch_events
       // A batch must fit in the buffer twice over: the host fills the next one meanwhile.
       batch_events_(std::clamp<size_t>(batch_events, 1, std::max<size_t>(max_events / 2, 1))),
       max_hold_(max_hold) {
+  queue_.Reserve(batch_events_);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -108,6 +114,7 @@ void WriteBuffer::TakeDue(QueuedEvents* batch) {
 
 void WriteBuffer::Run() {
   QueuedEvents batch;
+  batch.Reserve(batch_events_);  // the host fills it next, after the first swap
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });

@@ -39,6 +39,12 @@ struct QueuedEvents {
   std::string text;
   std::vector<Entry> entries;
 
+  // Room for a batch of typical events, reserved but not touched: its pages fault in one by
+  // one as lines arrive. Grown instead, the buffer was copied and mapped anew at each
+  // doubling in the first batches, one record() waiting 2-3 ms for it (record_bench's
+  // slowest).
+  static constexpr size_t kTypicalLineBytes = 768;
+  void Reserve(size_t events);
   void Add(const journal::NewEvent& event, std::chrono::steady_clock::time_point now);
   // Moves the first `n` entries to the end of `out`.
   void MoveFront(size_t n, QueuedEvents* out);
