@@ -28,3 +28,7 @@ if [ -x "$build/bench/json_bench" ]; then
   echo; echo "== JSON libraries on the hot paths (bench/json_bench) =="
   if [ $smoke = 1 ]; then "$build/bench/json_bench" --events 200 --runs 1; else "$build/bench/json_bench"; fi
 fi
+if [ -x "$build/bench/scrub_bench" ]; then
+  echo; echo "== anonymizing: scrubber, hashes, schema constraints (bench/scrub_bench) =="
+  if [ $smoke = 1 ]; then "$build/bench/scrub_bench" 500; else "$build/bench/scrub_bench"; fi
+fi
