@@ -46,8 +46,8 @@ struct QueuedEvents {
   static constexpr size_t kTypicalLineBytes = 768;
   void Reserve(size_t events);
   void Add(const journal::NewEvent& event, std::chrono::steady_clock::time_point now);
-  // Moves the first `n` entries to the end of `out`.
-  void MoveFront(size_t n, QueuedEvents* out);
+  // Moves the entries from the `n`th on to the end of `out`.
+  void MoveBack(size_t n, QueuedEvents* out);
   journal::NewEvent At(size_t i) const;
   size_t size() const { return entries.size(); }
   bool empty() const { return entries.empty(); }

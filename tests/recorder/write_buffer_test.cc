@@ -89,29 +89,29 @@ TEST(WriteBuffer, BatchesFitInHalfTheBuffer) {
   EXPECT_EQ(batches.WaitFor(3), std::vector<size_t>{3});
 }
 
-// The queue keeps every line and span id in one buffer; a batch taken from its front must
-// leave the rest readable, and arrive with its own bytes.
-TEST(QueuedEvents, MovingTheFrontKeepsEveryLineAndSpanId) {
-  QueuedEvents queue, batch;
+// The queue keeps every line and span id in one buffer; the events a batch leaves behind go
+// back to the queue (after what it holds) with their own bytes, and the batch keeps the rest.
+TEST(QueuedEvents, MovingTheBackKeepsEveryLineAndSpanId) {
+  QueuedEvents batch, queue;
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::string> lines, spans;
   for (int i = 0; i < 5; ++i) {
     lines.push_back("{\"n\":" + std::to_string(i) + std::string(static_cast<size_t>(i), ' ') + "}");
     spans.push_back(i % 2 ? "span-" + std::to_string(i) : "");
-    queue.Add({lines.back(),
+    batch.Add({lines.back(),
                journal::EventState::kLocal,
                100 + i,
                {i % 2 ? journal::SpanChange::Kind::kOpen : journal::SpanChange::Kind::kNone,
                 spans.back()}},
               now);
   }
-  batch.Add({"{\"held\":1}", journal::EventState::kPending, 7, {}}, now);
-  queue.MoveFront(3, &batch);
-  ASSERT_EQ(batch.size(), 4u);
-  ASSERT_EQ(queue.size(), 2u);
-  EXPECT_EQ(batch.At(0).line, "{\"held\":1}");
+  queue.Add({"{\"queued\":1}", journal::EventState::kPending, 7, {}}, now);
+  batch.MoveBack(3, &queue);
+  ASSERT_EQ(batch.size(), 3u);
+  ASSERT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.At(0).line, "{\"queued\":1}");
   for (size_t i = 0; i < 5; ++i) {
-    journal::NewEvent e = i < 3 ? batch.At(i + 1) : queue.At(i - 3);
+    journal::NewEvent e = i < 3 ? batch.At(i) : queue.At(i - 2);
     EXPECT_EQ(e.line, lines[i]) << i;
     EXPECT_EQ(e.span.span_id, spans[i]) << i;
     EXPECT_EQ(e.recorded_at_ms, 100 + static_cast<int64_t>(i)) << i;
