@@ -48,9 +48,18 @@ Result<std::string> CompressBlock(std::string_view ndjson, int level) {
   // Corruption instead of silently altered events.
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   // Not zero-filled: a frame is ~1/13 of its bound, and zeroing the whole bound faulted in
-  // every page of it (~660 for a level-2 block) where zstd touches only those it writes.
-  size_t bound = ZSTD_compressBound(ndjson.size());
-  std::unique_ptr<char[]> out(new char[bound]);
+  // every page of it (~660 for a level-2 block) where zstd touches only those it writes. Kept
+  // by the thread: a fresh one per block was mapped, faulted in where zstd wrote, and unmapped
+  // again; kept, only the pages a frame has reached stay mapped.
+  const size_t bound = ZSTD_compressBound(ndjson.size());
+  thread_local std::unique_ptr<char[]> out;
+  thread_local size_t out_size = 0;
+  if (out_size < bound) {
+    out.reset();
+    out_size = 0;  // stays so if the allocation below throws
+    out.reset(new char[bound]);
+    out_size = bound;
+  }
   size_t n = ZSTD_compress2(cctx, out.get(), bound, ndjson.data(), ndjson.size());
   if (ZSTD_isError(n)) return Status::IoError(std::string("zstd: ") + ZSTD_getErrorName(n));
   return std::string(out.get(), n);

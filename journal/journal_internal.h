@@ -115,6 +115,21 @@ class Journal::Impl {
     // A held tail's rows, which go first into the first block (and stay if none fills).
     int64_t tail_rows = 0, tail_bytes = 0;
   };
+  // A buffered recorder's writer appends a block's worth at a time: a fresh ~3 MB buffer for
+  // each was mapped page by page (or in one MADV_POPULATE_WRITE, which holds the process's
+  // mmap lock while the host's own malloc waited for it), so the text's buffer is kept, with
+  // its capacity, from one bulk append to the next.
+  struct KeptBulkText {
+    KeptBulkText(Bulk& bulk, std::string& kept) : bulk_(bulk), kept_(kept) {
+      bulk_.body.swap(kept_);
+    }
+    ~KeptBulkText() {
+      bulk_.body.clear();
+      kept_.swap(bulk_.body);
+    }
+    Bulk& bulk_;
+    std::string& kept_;
+  };
   Status StartBulk(Bulk* bulk);
   Status AddBulk(Bulk* bulk, const NewEvent& e, int64_t* seq);
   Status WriteBulkBlock(Bulk* bulk, int64_t* seq);
@@ -163,6 +178,7 @@ class Journal::Impl {
   bool fast_moves_ = false;
   bool holding_ = false;                              // Options::hold_tail until ReleaseTail()
   int64_t held_bytes_ = 0;                            // see HeldBytesFull()
+  std::string bulk_text_;                             // see KeptBulkText
   std::unique_ptr<detail::BackgroundSealer> sealer_;  // last: its thread stops first
 };
 

@@ -122,8 +122,10 @@ Status Journal::Impl::AppendFrom(const std::function<Status(const EventSink&)>& 
   int64_t seq = 0;
   int blocks = 0, level = 0;
   {
-    // Its buffers (a block's text, ~3 MB) go before the merges below, which hold their own.
+    // Its buffers (a block's text, ~3 MB) go before the merges below, which hold their own;
+    // the text's buffer is kept for the next bulk append (KeptBulkText).
     Bulk bulk;
+    KeptBulkText kept(bulk, bulk_text_);
     // A held tail's rows it takes into a block live on there (bulk_append.cc).
     detail::MovingRows moving(db_, fast_moves_ && holding_);
     Transaction txn(db_);
