@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "schema/schema_internal.h"
+
 namespace glassbox::schema::detail {
 namespace {
 
@@ -83,10 +85,10 @@ std::optional<std::string> FormatAt(const Node& root, const nlohmann::json& doc,
                                     const std::vector<std::string>& context) {
   const Node* node = &root;
   for (size_t i = 1; i < context.size() && node; ++i) {  // context[0] is "<root>"
-    const std::string& step = context[i];
-    if (step.size() < 2 || step.front() != '[' || step.back() != ']') return std::nullopt;
+    auto step = ContextStep(context[i]);
+    if (!step) return std::nullopt;
     if (node->kind == Node::Kind::kObject) {
-      auto named = node->properties.find(step.substr(1, step.size() - 2));
+      auto named = node->properties.find(*step);
       node = named != node->properties.end() ? named->second : node->element;
     } else if (node->kind == Node::Kind::kArray) {
       node = node->element;

@@ -61,13 +61,7 @@ bool IsSchemaVer(const std::string& v) {
 std::string FieldPath(const std::vector<std::string>& context) {
   std::string path;
   for (const auto& c : context) {
-    if (c.size() >= 2 && c.front() == '[' && c.back() == ']') {
-      std::string part = c.substr(1, c.size() - 2);
-      if (part.size() >= 2 && part.front() == '"' && part.back() == '"') {
-        part = part.substr(1, part.size() - 2);
-      }
-      path += "/" + part;
-    }
+    if (auto part = ContextStep(c)) path += "/" + *part;
   }
   return path.empty() ? "/" : path;
 }
@@ -207,6 +201,15 @@ Status Schema::ValidateWith(const Adapter& adapter) const {
   }
   return Status::InvalidEvent(key_.Uri() + ": field " + FieldPath(innermost.context) + ": " +
                               innermost.description);
+}
+
+std::optional<std::string> ContextStep(const std::string& step) {
+  if (step.size() < 2 || step.front() != '[' || step.back() != ']') return std::nullopt;
+  std::string part = step.substr(1, step.size() - 2);
+  if (part.size() >= 2 && part.front() == '"' && part.back() == '"') {
+    part = part.substr(1, part.size() - 2);
+  }
+  return part;
 }
 
 Status Schema::Validate(const nlohmann::json& data) const {

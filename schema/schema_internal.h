@@ -36,8 +36,13 @@ class PlanBuilder {
 }  // namespace glassbox::schema
 
 #include <functional>
+#include <optional>
 
 namespace glassbox::schema {
+// One step of valijson's error context ("[name]" or "[0]"; a quoted name loses its quotes) as
+// the name or index it holds; nullopt for anything else ("<root>").
+std::optional<std::string> ContextStep(const std::string& step);
+
 // Parses every schema file under `dir` in path order and hands each to `add`. A file that
 // cannot be read or parsed stops the walk with its error, unless `bad_file` is given: then it
 // receives the error and the walk goes on (lint reports every file).
