@@ -105,7 +105,7 @@ void RegisterBundle(CLI::App& app, GlobalOptions& g) {
   exp->add_option("--level", e->level,
                   "Compress every event at this zstd level: 3 is fast, 9 about 11% smaller and "
                   "four times slower, 19 smallest (default: sealed blocks keep their stored "
-                  "level-8 frames, the other events are compressed at 3)")
+                  "frames, the other events are compressed at 3)")
       ->check(CLI::Range(1, 19));
   exp->add_option("--max-bytes", e->max_bytes,
                   "Stop the bundle short of this many decompressed bytes; the rest stay for the "

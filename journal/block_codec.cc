@@ -37,6 +37,8 @@ ZSTD_CCtx* ContextFor(int level) {
   return slot.cctx.get();
 }
 
+constexpr int kMinMatchSixFrom = 3;
+
 }  // namespace
 
 Result<std::string> CompressBlock(std::string_view ndjson, int level) {
@@ -47,6 +49,11 @@ Result<std::string> CompressBlock(std::string_view ndjson, int level) {
   // A content checksum (4 bytes) turns a flipped byte in a stored block into a detected
   // Corruption instead of silently altered events.
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  // Event text repeats keys, ids and digests in runs of six bytes and more. zstd's minimum
+  // match of 5 bytes (levels 3 to 9 on inputs this large) finds shorter matches that cost
+  // more than they save: with 6, level 6 compresses a 4,096-event block as small as level 8
+  // did, 1.3-1.4x faster, and it decompresses no slower (bench/README.md).
+  if (level >= kMinMatchSixFrom) ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, 6);
   // Not zero-filled: a frame is ~1/13 of its bound, and zeroing the whole bound faulted in
   // every page of it (~660 for a level-2 block) where zstd touches only those it writes. Kept
   // by the thread: a fresh one per block was mapped, faulted in where zstd wrote, and unmapped

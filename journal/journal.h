@@ -44,9 +44,11 @@ struct Options {
   int seal_events = 128;
   int64_t seal_bytes = 1 << 20;
   int seal_compression_level = 3;
-  int merge_blocks = 8;             // 1,024 events per level-1 block
-  int top_merge_blocks = 4;         // 4,096 events per level-2 block
-  int merge_compression_level = 8;  // as small as 9 on event streams, ~25% faster (bench/README.md)
+  int merge_blocks = 8;      // 1,024 events per level-1 block
+  int top_merge_blocks = 4;  // 4,096 events per level-2 block
+  // With block_codec's minimum match of 6 bytes, as small as level 8 with zstd's defaults on
+  // event streams, and ~1.3x faster (bench/README.md).
+  int merge_compression_level = 6;
   // Seal and merge in a background thread with its own connection instead of inside
   // Append(), so an append costs its commit and no compression. The thread starts the first
   // time a seal is due and finishes what was asked of it when the Journal closes.

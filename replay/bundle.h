@@ -133,8 +133,8 @@ struct ExportOptions {
   bool all = false;              // pending, sent and exported events alike (never local)
   int level = kBundleCompressionLevel;
   // A batch that is a whole sealed block of level 1 or more goes into the bundle as the
-  // block's stored frame (level 8), not compressed again at `level`: faster, and no larger
-  // (BUNDLE.md, "Writing"). `export --level N` turns it off, so every event is at N.
+  // block's stored frame (the journal's merge level), not compressed again at `level`: faster, and
+  // no larger (BUNDLE.md, "Writing"). `export --level N` turns it off, so every event is at N.
   bool keep_block_frames = true;
   // The readers' max_bytes: a bundle stops short of it (its manifest included), so the bundle
   // can be read with the same limit; the events left out stay as they were.

@@ -183,7 +183,7 @@ std::vector<std::string> UpperBlockFrames(const journal::Journal& j) {
   return out;
 }
 
-// Whether a zstd frame names its window (RFC 8878, 3.1.1.1.1): level 8 does for a block
+// Whether a zstd frame names its window (RFC 8878, 3.1.1.1.1): the merge level does for a block
 // whose text is larger than its 2 MiB window; a smaller block's window is its content.
 bool HasWindowDescriptor(std::string_view frame) { return (frame[4] & 0x20) == 0; }
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1199,6 +1200,47 @@ TEST(BlockCodec, TextsAppendToWhatTheBufferHolds) {
   EXPECT_FALSE(detail::AppendBlockText("not a frame", 1 << 20, &out).ok());
   ASSERT_TRUE(detail::DecompressBlockInto(detail::CompressBlock(b, 3).value(), 1 << 20, &out).ok());
   EXPECT_EQ(out, b);  // Into replaces what was there
+}
+
+// Event-shaped text: repeated keys, a few commands and plugins, hex digests (some repeated,
+// as a project's are), ids and times that change a little from line to line.
+std::string EventBlockText(int events) {
+  std::mt19937_64 rng(7);
+  auto hex = [&](int digits, uint64_t seed) {
+    std::mt19937_64 r(seed);
+    std::string out;
+    for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[r() % 16];
+    return out;
+  };
+  const char* commands[] = {"run", "elt", "invoke", "select", "install", "add", "config"};
+  const char* plugins[] = {"tap-github", "tap-postgres", "target-jsonl", "tap-mysql", "dbt"};
+  std::string text;
+  for (int i = 0; i < events; ++i) {
+    text += R"({"event_id":"01a25404-6c54-7)" + hex(3, rng()) + "-" + hex(4, rng()) + "-" +
+            hex(12, rng()) + R"(","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0",)" +
+            R"("phase":"single","recorded_at":"2026-12-08T04:58:)" + std::to_string(10 + i / 1000) +
+            "." + std::to_string(100 + i % 900) + R"(Z",)" + R"("data":{"args":[")" +
+            hex(32, rng() % 40) + R"("],"command":")" + commands[rng() % 7] +
+            R"(","plugins":[{"config":")" + hex(32, rng()) + R"(","name":")" + plugins[rng() % 5] +
+            R"(","variant":"meltano"}],)" + R"("project_config":")" + hex(64, rng() % 20) +
+            R"("},"context":{"arch":"x86_64",)" +
+            R"("install_id":"01a25404-6c53-73ad-8013-7c5e71a09585","os_name":"Linux"}})" + "\n";
+  }
+  return text;
+}
+
+// Blocks above level 0 are compressed at the merge level with a minimum match of 6 bytes,
+// chosen to make them as small as zstd's level 8 did (with its defaults) in less time.
+TEST(BlockCodec, MergedEventBlocksAreAsSmallAsZstdLevel8Makes) {
+  const std::string text = EventBlockText(4096);
+  auto ours = detail::CompressBlock(text, Options{}.merge_compression_level);
+  ASSERT_TRUE(ours.ok());
+  std::string level8(ZSTD_compressBound(text.size()), '\0');
+  size_t n = ZSTD_compress(level8.data(), level8.size(), text.data(), text.size(), 8);
+  ASSERT_FALSE(ZSTD_isError(n));
+  EXPECT_LE(static_cast<double>(ours->size()), 1.01 * static_cast<double>(n))
+      << "level-8 frame " << n << " bytes";
+  EXPECT_EQ(detail::DecompressBlock(ours.value(), text.size()).value(), text);
 }
 
 TEST(BlockCodec, AFlippedByteInAFrameIsDetected) {
