@@ -30,9 +30,9 @@ function(glassbox_precompile_like target from)
 endfunction()
 
 # glassbox_rapidjson_sources(FILE...): files that instantiate RapidJSON's parser or writer,
-# or walk its values (directly or through valijson). RapidJSON 1.1 adds offsets to null pointers (an empty
-# stack before its first allocation, the members of an empty object), which clang's UBSan
-# reports as pointer-overflow; that one check is off for these files only.
+# or walk its values (directly or through valijson). RapidJSON 1.1 adds offsets to null
+# pointers (an empty stack before its first allocation, the members of an empty object), which
+# clang's UBSan reports as pointer-overflow; that one check is off for these files only.
 function(glassbox_rapidjson_sources)
   if(GLASSBOX_SANITIZE MATCHES "undefined")
     set_source_files_properties(${ARGN} DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
