@@ -1216,13 +1216,21 @@ std::string EventBlockText(int events) {
   const char* plugins[] = {"tap-github", "tap-postgres", "target-jsonl", "tap-mysql", "dbt"};
   std::string text;
   for (int i = 0; i < events; ++i) {
-    text += R"({"event_id":"01a25404-6c54-7)" + hex(3, rng()) + "-" + hex(4, rng()) + "-" +
-            hex(12, rng()) + R"(","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0",)" +
+    // Drawn one statement at a time: the operands of `+` may be evaluated in any order.
+    std::string id = "01a25404-6c54-7" + hex(3, rng());
+    id += "-" + hex(4, rng());
+    id += "-" + hex(12, rng());
+    std::string args = hex(32, rng() % 40);
+    const char* command = commands[rng() % 7];
+    std::string config = hex(32, rng());
+    const char* plugin = plugins[rng() % 5];
+    std::string project = hex(64, rng() % 20);
+    text += R"({"event_id":")" + id +
+            R"(","schema":"iglu:dev.glassbox/cli_event/jsonschema/1-0-0",)" +
             R"("phase":"single","recorded_at":"2026-12-08T04:58:)" + std::to_string(10 + i / 1000) +
-            "." + std::to_string(100 + i % 900) + R"(Z",)" + R"("data":{"args":[")" +
-            hex(32, rng() % 40) + R"("],"command":")" + commands[rng() % 7] +
-            R"(","plugins":[{"config":")" + hex(32, rng()) + R"(","name":")" + plugins[rng() % 5] +
-            R"(","variant":"meltano"}],)" + R"("project_config":")" + hex(64, rng() % 20) +
+            "." + std::to_string(100 + i % 900) + R"(Z","data":{"args":[")" + args +
+            R"("],"command":")" + command + R"(","plugins":[{"config":")" + config +
+            R"(","name":")" + plugin + R"(","variant":"meltano"}],"project_config":")" + project +
             R"("},"context":{"arch":"x86_64",)" +
             R"("install_id":"01a25404-6c53-73ad-8013-7c5e71a09585","os_name":"Linux"}})" + "\n";
   }
