@@ -8,6 +8,8 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include "recorder/input_guard.h"
+
 namespace glassbox::recorder {
 namespace {
 
@@ -79,7 +81,7 @@ class DataWriter {
 // nlohmann's does: the text written is checked at once, and should it not be valid, nlohmann
 // writes it (and refuses it as it always has).
 void AppendData(std::string& out, const nlohmann::json& data) {
-  thread_local rapidjson::StringBuffer written;  // its buffer kept from one event to the next
+  thread_local rapidjson::StringBuffer written;  // kept up to kKeptBufferBytes
   written.Clear();
   DataWriter(written).Write(data);
   if (simdjson::validate_utf8(written.GetString(), written.GetSize())) {
@@ -87,6 +89,7 @@ void AppendData(std::string& out, const nlohmann::json& data) {
   } else {
     out += data.dump();
   }
+  if (written.GetSize() > kKeptBufferBytes) written = rapidjson::StringBuffer();
 }
 
 // The header's strings (an id, a schema URI, a phase, a timestamp) are plain ASCII and need

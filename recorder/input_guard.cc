@@ -157,10 +157,8 @@ class FastBuilder {
   size_t values_ = 0;
 };
 
-// A thread's parser keeps its buffers between calls; after an unusually large input they are
-// given back rather than held for the life of the host's thread.
+// A thread's parser keeps its buffers between calls, up to kKeptBufferBytes.
 bool ParseFast(std::string_view text, nlohmann::json* out) {
-  constexpr size_t kKeptCapacity = 64 * 1024;
   thread_local simdjson::dom::parser parser;
   thread_local std::string padded;  // simdjson reads up to SIMDJSON_PADDING bytes past the end
   padded.assign(text);
@@ -168,7 +166,7 @@ bool ParseFast(std::string_view text, nlohmann::json* out) {
   simdjson::dom::element root;
   bool ok = parser.parse(padded.data(), text.size(), false).get(root) == simdjson::SUCCESS &&
             root.type() == simdjson::dom::element_type::OBJECT && FastBuilder().Build(root, out, 0);
-  if (parser.capacity() > kKeptCapacity) {
+  if (parser.capacity() > kKeptBufferBytes) {
     parser = simdjson::dom::parser();
     std::string().swap(padded);
   }

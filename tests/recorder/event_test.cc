@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "recorder/input_guard.h"
+
 namespace glassbox::recorder {
 namespace {
 
@@ -48,6 +50,8 @@ TEST(EventLine, DataIsWrittenByteForByteAsNlohmannDumpsIt) {
   cases.push_back(nlohmann::json::object());
   cases.push_back({{"empty", nlohmann::json::array()}, {"none", nullptr}, {"yes", true}});
   cases.push_back({{"ints", {0, -1, INT64_MIN, INT64_MAX, UINT64_MAX}}});
+  // Larger than the writer keeps between events: its buffer is given back, then used anew.
+  cases.push_back({{"long", std::string(kKeptBufferBytes + 1, 'x')}});
   cases.push_back({{"reals", {1.5, -0.0, 3.0, 1e-7, 1e21, 0.1, 123456789.125, -2.5e-300}}});
   cases.push_back(
       {{"text",
